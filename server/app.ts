@@ -1,0 +1,115 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import fastifyStatic from '@fastify/static'
+import path from 'node:path'
+import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { SobotError } from '../src/errors'
+import { EVENTS_PATH } from '../src/cti/protocol'
+import { optString, parseAgentType, reqString } from '../src/model/validate'
+import { AgentCore } from './acd/agents'
+import { Directory } from './acd/directory'
+import { TokenService } from './auth/tokens'
+import { CommandRouter, sendError } from './cti/commands'
+import { EventGateway } from './cti/gateway'
+import { SessionHub } from './cti/hub'
+import { configFromEnv, type ServerConfig } from './config'
+import { seedDemo } from './store/seed'
+
+export interface ContactCenter {
+  readonly config: ServerConfig
+  readonly url: string
+  readonly app: FastifyInstance
+  readonly dir: Directory
+  readonly hub: SessionHub
+  readonly core: AgentCore
+  readonly tokens: TokenService
+  close(): Promise<void>
+}
+
+/** Starts the whole contact center in this process. */
+export async function startContactCenter(overrides: Partial<ServerConfig> = {}): Promise<ContactCenter> {
+  const config = configFromEnv(process.env, overrides)
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: 256 * 1024,
+  })
+  const dir = new Directory()
+  seedDemo(dir)
+  const tokens = new TokenService(config.jwtSecret)
+  const hub = new SessionHub()
+  const core = new AgentCore(dir, {
+    publish: (uuid, ev) => hub.publish(uuid, ev),
+    endSessions: (uuid, keep, reason) => hub.endOthers(uuid, keep, reason),
+  })
+
+  // Malformed bodies and other framework errors come back in the SDK's error shape, never as a bare 500.
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const code = (err.statusCode ?? 500) < 500 ? 'INVALID_PARAMETER' : 'SERVER_ERROR'
+    return sendError(reply, new SobotError(code, code === 'SERVER_ERROR' ? undefined : `The request could not be read: ${err.message}`))
+  })
+  app.setNotFoundHandler((_req, reply) => sendError(reply, new SobotError('NOT_FOUND', 'No such path on this contact center.')))
+
+  const router = new CommandRouter(tokens, dir, hub, core)
+  for (const name of ['login', 'logout', 'ready', 'notReady', 'resetLogout', 'forceLogout', 'forceBusy', 'forceReady'] as const) {
+    router.register(name, (c, body) => core[name](c, body))
+  }
+  for (const name of ['queryStates', 'queryPhoneType', 'queryUnusedExts', 'queryAgentJoinedQueues', 'queryAgentLoginInfo', 'queryAgentCanJoinedInfo'] as const) {
+    router.register(name, (c, body) => core[name](c, body))
+  }
+  router.install(app)
+
+  const gateway = new EventGateway(tokens, dir, hub, core)
+  app.server.on('upgrade', (req, socket, head) => {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname
+    if (pathname === EVENTS_PATH) gateway.handleUpgrade(req, socket, head)
+    else socket.destroy()
+  })
+
+  // The script-tag SDK, where Sobot serves its own, and the demo pages.
+  const distDir = path.join(config.rootDir, 'dist')
+  if (!existsSync(path.join(distDir, 'sobot-call-sdk.js'))) app.log.warn('dist/sobot-call-sdk.js is missing: run `npm run build`')
+  await app.register(fastifyStatic, { root: distDir, prefix: '/call-sdk/', decorateReply: false, cacheControl: false })
+  await app.register(fastifyStatic, { root: path.join(config.rootDir, 'demo'), prefix: '/demo/', decorateReply: false })
+  app.get('/', (_req, reply) => reply.redirect('/demo/'))
+  app.get('/health', () => ({ status: 'ok' }))
+
+  if (config.mode === 'dev') {
+    // Development helper: a token for any seeded agent, for tests and the demo. Off in production.
+    app.post('/dev/token', async (req, reply) => {
+      try {
+        const body = (req.body ?? {}) as Record<string, unknown>
+        const companyId = reqString('companyId', body.companyId, 64)
+        const agent = reqString('agent', body.agent, 64)
+        const agentType = parseAgentType(body.agentType)
+        const ttl = Number(optString('ttl', body.ttl) ?? 0) || undefined
+        const rec = dir.findAgent(companyId, agent, agentType)
+        if (!rec) throw new SobotError('AGENT_NOT_FOUND', `No agent ${agent} in ${companyId}.`)
+        return { token: await tokens.signAgent({ companyId, agentUUID: rec.uuid }, ttl) }
+      } catch (err) {
+        return sendError(reply, err)
+      }
+    })
+  }
+
+  await app.listen({ port: config.port, host: config.host })
+  const port = (app.server.address() as AddressInfo).port
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`
+
+  let closed = false
+  return {
+    config,
+    url,
+    app,
+    dir,
+    hub,
+    core,
+    tokens,
+    async close() {
+      if (closed) return
+      closed = true
+      gateway.close()
+      hub.close()
+      await app.close()
+    },
+  }
+}

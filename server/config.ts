@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+
+export interface ServerConfig {
+  /** 0 picks a free port (tests). */
+  port: number
+  host: string
+  /** dev: /dev/* helpers on, a fixed development JWT secret allowed. production: neither. */
+  mode: 'dev' | 'production'
+  jwtSecret: string
+  /** Where the embedded database and recordings live. */
+  dataDir: string
+  /** The repository root: dist/ and demo/ are served from here. */
+  rootDir: string
+  /** Log requests (never tokens). */
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug'
+}
+
+export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const mode = overrides.mode ?? (env.NODE_ENV === 'production' || env.SOBOT_MODE === 'production' ? 'production' : 'dev')
+  let jwtSecret = overrides.jwtSecret ?? env.JWT_SECRET
+  if (!jwtSecret) {
+    if (mode === 'production') throw new Error('JWT_SECRET is required in production mode.')
+    // A random secret per process: dev tokens do not outlive the server, and none is checked in.
+    jwtSecret = randomBytes(32).toString('hex')
+  }
+  return {
+    port: overrides.port ?? Number(env.PORT ?? 8080),
+    host: overrides.host ?? env.HOST ?? '127.0.0.1',
+    mode,
+    jwtSecret,
+    dataDir: overrides.dataDir ?? env.DATA_DIR ?? path.join(ROOT_DIR, '.data'),
+    rootDir: overrides.rootDir ?? ROOT_DIR,
+    logLevel: overrides.logLevel ?? ((env.LOG_LEVEL as ServerConfig['logLevel']) || 'warn'),
+  }
+}

@@ -1,0 +1,225 @@
+import { SobotError, isErrorCode, toSobotError } from '../errors'
+import { CTI_BASE_PATH, HEADER_PROTOCOL, HEADER_SESSION, PROTOCOL_VERSION, type SuccessResult } from './protocol'
+
+/** A command that has had no answer by then fails with TIMEOUT. */
+export const COMMAND_TIMEOUT_MS = 10_000
+/** The spec: after EventTokenInvalid, commands wait this long for handleRefreshToken. */
+export const TOKEN_WAIT_MS = 10_000
+/** A command that could not reach the server is sent once more after this pause (same referenceID). */
+export const NETWORK_RETRY_DELAY_MS = 500
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{
+  status: number
+  json(): Promise<unknown>
+}>
+
+export interface CommandOptions {
+  /** Aborts the command: it fails with ABORTED (the server may already have acted on it). */
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+export interface CommandClientOptions {
+  server: string
+  fetch: FetchLike
+  token: string
+  sessionId?: string
+  timeoutMs?: number
+  tokenWaitMs?: number
+  /** Called when a command is refused for its token (and again when the wait for a new one ran out). */
+  onTokenInvalid: (err: SobotError) => void
+}
+
+interface Parked {
+  order: number
+  name: string
+  body: Record<string, unknown>
+  opts: CommandOptions
+  resolve: (r: SuccessResult) => void
+  reject: (e: SobotError) => void
+  onAbort: () => void
+}
+
+let counter = 0
+export function newReferenceID(): string {
+  const c = globalThis.crypto
+  if (c?.randomUUID) return c.randomUUID()
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${(counter++).toString(36)}`
+}
+
+/**
+ * Sends commands as HTTPS POSTs with the bearer token. A command refused for its token is parked;
+ * commands issued while parked wait too. handleRefreshToken() sends them, once each, in the order
+ * they were issued; TOKEN_WAIT_MS after EventTokenInvalid they fail with TOKEN_REFRESH_TIMEOUT.
+ */
+export class CommandClient {
+  private token: string
+  private parked: Parked[] = []
+  private parkTimer: ReturnType<typeof setTimeout> | undefined
+  private flushing = false
+  private order = 0
+  sessionId: string | undefined
+
+  constructor(private readonly opts: CommandClientOptions) {
+    this.token = opts.token
+    this.sessionId = opts.sessionId
+  }
+
+  get currentToken(): string {
+    return this.token
+  }
+
+  get waitingForToken(): boolean {
+    return this.parkTimer !== undefined
+  }
+
+  send(name: string, params: Record<string, unknown>, opts: CommandOptions = {}): Promise<SuccessResult> {
+    const body = { referenceID: newReferenceID(), ...params }
+    const order = ++this.order
+    if (opts.signal?.aborted) return Promise.reject(new SobotError('ABORTED'))
+    if (this.parkTimer !== undefined || this.flushing) return this.park(order, name, body, opts)
+    return this.attempt(name, body, opts).catch((err: SobotError) => {
+      if (err.errorCode !== 'TOKEN_INVALID') throw err
+      return this.park(order, name, body, opts, err)
+    })
+  }
+
+  /** A new token: parked commands go out in order, once each. */
+  setToken(token: string): void {
+    this.token = token
+    if (this.parkTimer === undefined) return
+    clearTimeout(this.parkTimer)
+    this.parkTimer = undefined
+    void this.flush()
+  }
+
+  /** Fails everything parked; nothing is left running. */
+  dispose(err: SobotError): void {
+    clearTimeout(this.parkTimer)
+    this.parkTimer = undefined
+    this.rejectParked(err)
+  }
+
+  private park(order: number, name: string, body: Record<string, unknown>, opts: CommandOptions, refusal?: SobotError): Promise<SuccessResult> {
+    return new Promise((resolve, reject) => {
+      const p: Parked = {
+        order,
+        name,
+        body,
+        opts,
+        resolve,
+        reject,
+        onAbort: () => {
+          this.parked = this.parked.filter((x) => x !== p)
+          reject(new SobotError('ABORTED'))
+        },
+      }
+      opts.signal?.addEventListener('abort', p.onAbort, { once: true })
+      this.parked.push(p)
+      this.parked.sort((a, b) => a.order - b.order)
+      if (refusal && this.parkTimer === undefined && !this.flushing) this.startWaiting(refusal)
+    })
+  }
+
+  private startWaiting(refusal: SobotError): void {
+    this.parkTimer = setTimeout(() => {
+      this.parkTimer = undefined
+      this.rejectParked(new SobotError('TOKEN_REFRESH_TIMEOUT'))
+      this.opts.onTokenInvalid(new SobotError('TOKEN_REFRESH_TIMEOUT'))
+    }, this.opts.tokenWaitMs ?? TOKEN_WAIT_MS)
+    this.opts.onTokenInvalid(refusal)
+  }
+
+  private rejectParked(err: SobotError): void {
+    const parked = this.parked
+    this.parked = []
+    for (const p of parked) {
+      p.opts.signal?.removeEventListener('abort', p.onAbort)
+      p.reject(err)
+    }
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true
+    try {
+      while (this.parked.length && this.parkTimer === undefined) {
+        const p = this.parked.shift()!
+        p.opts.signal?.removeEventListener('abort', p.onAbort)
+        try {
+          p.resolve(await this.attempt(p.name, p.body, p.opts))
+        } catch (e) {
+          const err = toSobotError(e)
+          if (err.errorCode === 'TOKEN_INVALID') {
+            // Still refused: back to waiting, this command first.
+            this.parked.unshift(p)
+            p.opts.signal?.addEventListener('abort', p.onAbort, { once: true })
+            this.startWaiting(err)
+          } else {
+            p.reject(err)
+          }
+        }
+      }
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  private async attempt(name: string, body: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult> {
+    try {
+      return await this.post(name, body, opts)
+    } catch (e) {
+      const err = toSobotError(e)
+      if (err.errorCode !== 'NETWORK_ERROR' || opts.signal?.aborted) throw err
+      // Same referenceID: the server answers a repeat from its cache instead of acting twice.
+      await new Promise((r) => setTimeout(r, NETWORK_RETRY_DELAY_MS))
+      return this.post(name, body, opts)
+    }
+  }
+
+  private async post(name: string, body: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult> {
+    const ctl = new AbortController()
+    const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? COMMAND_TIMEOUT_MS
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      ctl.abort()
+    }, timeoutMs)
+    const onAbort = (): void => ctl.abort()
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        authorization: `Bearer ${this.token}`,
+        [HEADER_PROTOCOL]: String(PROTOCOL_VERSION),
+      }
+      if (this.sessionId) headers[HEADER_SESSION] = this.sessionId
+      let res: Awaited<ReturnType<FetchLike>>
+      try {
+        res = await this.opts.fetch(`${this.opts.server}${CTI_BASE_PATH}/agent/_${name}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          signal: ctl.signal,
+        })
+      } catch (err) {
+        if (timedOut) throw new SobotError('TIMEOUT', `${name}: no answer within ${timeoutMs} ms.`)
+        if (opts.signal?.aborted) throw new SobotError('ABORTED')
+        throw new SobotError('NETWORK_ERROR', undefined, { cause: err })
+      }
+      let data: unknown
+      try {
+        data = await res.json()
+      } catch (err) {
+        if (timedOut) throw new SobotError('TIMEOUT', `${name}: no answer within ${timeoutMs} ms.`)
+        throw new SobotError('SERVER_ERROR', `${name}: the server answered HTTP ${res.status} without JSON.`, { cause: err })
+      }
+      const d = data as { status?: unknown; errorCode?: unknown; errorMessage?: unknown }
+      if (d && d.status === 'success' && res.status < 300) return d as SuccessResult
+      if (d && isErrorCode(d.errorCode)) throw new SobotError(d.errorCode, typeof d.errorMessage === 'string' ? d.errorMessage : undefined)
+      throw new SobotError(res.status === 404 ? 'NOT_FOUND' : 'SERVER_ERROR', `${name}: the server answered HTTP ${res.status}.`)
+    } finally {
+      clearTimeout(timer)
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { Agent } from '../../src/agent/Agent'
+import type { AnySobotEvent } from '../../src/events'
+import { FakeFetch, FakeSocket } from './fakes'
+
+const INIT = {
+  status: 'success',
+  sessionId: 's1',
+  agentUUID: 'agt-1',
+  agentID: '1001',
+  isSupervisor: false,
+  agentStateInfo: { agentState: '0', workStatus: 'offline', reasonCode: '0', phoneType: '', thisDN: '8001' },
+}
+
+async function initialised(ff: FakeFetch, init: Record<string, unknown> = INIT): Promise<Agent> {
+  ff.respond((name) => ({ status: 200, body: name === 'init' ? init : { status: 'success' } }))
+  const agent = new Agent({ server: 'https://cc.example', fetch: ff.fetch, WebSocket: FakeSocket })
+  const p = agent.initAgent({ token: 't', companyId: 'demo', agent: ' 1001 ' })
+  await vi.waitFor(() => expect(FakeSocket.instances.length).toBe(1))
+  FakeSocket.last.serverOpen()
+  FakeSocket.last.serverSend({ t: 'welcome', sessionId: 's1', resumed: true, seq: 0 })
+  await p
+  return agent
+}
+
+let seq = 0
+function push(ev: Record<string, unknown>): void {
+  FakeSocket.last.serverSend({ t: 'ev', seq: ++seq, ev: { creationTime: 1, companyId: 'demo', referenceID: '', attachedData: {}, ...ev } as AnySobotEvent })
+}
+
+describe('Agent facade', () => {
+  let ff: FakeFetch
+  beforeEach(() => {
+    ff = new FakeFetch()
+    FakeSocket.reset()
+    seq = 0
+  })
+  afterEach(() => vi.restoreAllMocks())
+
+  it('refuses every method before initAgent, with a named error through both channels', async () => {
+    const agent = new Agent({ server: 'https://cc', fetch: ff.fetch, WebSocket: FakeSocket })
+    const error = vi.fn()
+    await expect(agent.ready({ error })).rejects.toMatchObject({ status: 'error', errorCode: 'NOT_INITIALIZED' })
+    expect(error).toHaveBeenCalledWith(expect.objectContaining({ errorCode: 'NOT_INITIALIZED' }))
+    await expect(agent.queryStates()).rejects.toMatchObject({ errorCode: 'NOT_INITIALIZED' })
+    expect(ff.calls).toHaveLength(0)
+  })
+
+  it('validates initAgent before anything is sent', async () => {
+    const agent = new Agent({ server: 'https://cc', fetch: ff.fetch, WebSocket: FakeSocket })
+    await expect(agent.initAgent({ token: '', companyId: 'demo', agent: '1001' })).rejects.toMatchObject({ errorCode: 'MISSING_PARAMETER' })
+    await expect(agent.initAgent({ token: 't', companyId: 'demo', agent: '1001', agentType: '7' })).rejects.toMatchObject({ errorCode: 'INVALID_AGENT_TYPE' })
+    expect(ff.calls).toHaveLength(0)
+  })
+
+  it('sends trimmed parameters and resolves with the server\'s result', async () => {
+    const agent = await initialised(ff)
+    expect(ff.calls[0]!.body).toMatchObject({ companyId: 'demo', agent: '1001', agentType: '0' })
+    const success = vi.fn()
+    await agent.login({ agentState: ' 1 ', phoneType: ' webrtc ', bindExt: ' 8001 ', success })
+    expect(ff.calls[1]!.body).toMatchObject({ agentState: '1', phoneType: 'webrtc', bindExt: '8001' })
+    expect(ff.calls[1]!.headers['x-sobot-session']).toBe('s1')
+    expect(success).toHaveBeenCalledWith({ status: 'success' })
+    agent.destroy()
+  })
+
+  it('refuses bad input and forbidden states before sending', async () => {
+    const agent = await initialised(ff)
+    const sent = ff.calls.length
+    await expect(agent.notReady({ reasonCode: 11 })).rejects.toMatchObject({ errorCode: 'NOT_LOGGED_IN' })
+    await expect(agent.logout()).rejects.toMatchObject({ errorCode: 'NOT_LOGGED_IN' })
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', reasonCode: '0' })
+    await expect(agent.notReady({ reasonCode: 3 })).rejects.toMatchObject({ errorCode: 'INVALID_REASON_CODE' })
+    await expect(agent.forceBusy({ targetAgentID: '1002' })).rejects.toMatchObject({ errorCode: 'PERMISSION_DENIED' })
+    push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1' })
+    await expect(agent.login({ agentState: '1', phoneType: 'webrtc' })).rejects.toMatchObject({ errorCode: 'LOGIN_FORBIDDEN' })
+    await expect(agent.logout()).rejects.toMatchObject({ errorCode: 'LOGOUT_FORBIDDEN' })
+    expect(ff.calls.length).toBe(sent)
+    agent.destroy()
+  })
+
+  it('keeps its state from the events before listeners see them', async () => {
+    const agent = await initialised(ff)
+    const seen: string[] = []
+    agent.on('EventAgentNotReady', () => seen.push(`${agent.state.workStatus}/${agent.state.reasonCode}`))
+    push({ messageID: 'EventAgentNotReady', agentState: '2', workStatus: 'occupied', reasonCode: '13' })
+    expect(seen).toEqual(['occupied/13'])
+    expect(agent.state.agentState).toBe(2)
+    agent.destroy()
+  })
+
+  it('chains on/off; off(name) removes all, off(name, fn) one; EventAgentAll gets everything', async () => {
+    const agent = await initialised(ff)
+    const a = vi.fn()
+    const b = vi.fn()
+    const all = vi.fn()
+    expect(agent.on('EventAgentReady', a).on('EventAgentReady', b).on('EventAgentAll', all)).toBe(agent)
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
+    agent.off('EventAgentReady', a)
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
+    expect(agent.off('EventAgentReady')).toBe(agent)
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
+    expect(a).toHaveBeenCalledTimes(1)
+    expect(b).toHaveBeenCalledTimes(2)
+    expect(all).toHaveBeenCalledTimes(3)
+    agent.destroy()
+  })
+
+  it('a listener that throws breaks neither the SDK nor the other listeners', async () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const agent = await initialised(ff)
+    const after = vi.fn()
+    agent.on('EventAgentReady', () => { throw new Error('app bug') }).on('EventAgentReady', after).on('EventAgentAll', after)
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
+    expect(after).toHaveBeenCalledTimes(4)
+    expect(spy).toHaveBeenCalled()
+    expect(agent.state.workStatus).toBe('ready')
+    agent.destroy()
+  })
+
+  it('goes offline on a bye: EventAgentConnectionChanged, then SESSION_OFFLINE, then initAgent works again', async () => {
+    const agent = await initialised(ff)
+    const changed = vi.fn()
+    agent.on('EventAgentConnectionChanged', changed)
+    FakeSocket.last.serverSend({ t: 'bye', reason: 'replaced' })
+    expect(changed).toHaveBeenCalledWith(expect.objectContaining({ messageID: 'EventAgentConnectionChanged', reason: 'replaced' }))
+    await expect(agent.ready()).rejects.toMatchObject({ errorCode: 'SESSION_OFFLINE' })
+    const again = agent.initAgent({ token: 't', companyId: 'demo', agent: '1001' })
+    await vi.waitFor(() => expect(FakeSocket.instances.length).toBe(2))
+    FakeSocket.last.serverOpen()
+    FakeSocket.last.serverSend({ t: 'welcome', sessionId: 's1', resumed: true, seq: 0 })
+    await expect(again).resolves.toMatchObject({ status: 'success' })
+    agent.destroy()
+  })
+
+  it('refuses a second initAgent and everything after destroy', async () => {
+    const agent = await initialised(ff)
+    await expect(agent.initAgent({ token: 't', companyId: 'demo', agent: '1001' })).rejects.toMatchObject({ errorCode: 'ALREADY_INITIALIZED' })
+    agent.destroy()
+    agent.destroy()
+    await expect(agent.ready()).rejects.toMatchObject({ errorCode: 'DESTROYED' })
+    expect(FakeSocket.last.readyState).toBe(3)
+  })
+
+  it('emits EventTokenInvalid and sends parked commands after handleRefreshToken(newToken)', async () => {
+    const agent = await initialised(ff)
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
+    ff.respond((_n, _b, h) => (h.authorization === 'Bearer fresh' ? { status: 200, body: { status: 'success' } } : { status: 401, body: { status: 'error', errorCode: 'TOKEN_INVALID', errorMessage: 'x' } }))
+    const invalid = vi.fn()
+    agent.on('EventTokenInvalid', invalid)
+    const ready = agent.ready()
+    await vi.waitFor(() => expect(invalid).toHaveBeenCalledOnce())
+    await agent.handleRefreshToken('fresh')
+    await expect(ready).resolves.toEqual({ status: 'success' })
+    expect(ff.calls.at(-1)!.headers.authorization).toBe('Bearer fresh')
+    agent.destroy()
+  })
+})
