@@ -36,7 +36,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   const dir = new Directory()
   seedDemo(dir)
   const tokens = new TokenService(config.jwtSecret)
-  const hub = new SessionHub()
+  const hub = new SessionHub(config.replayBufferEvents)
   const core = new AgentCore(dir, {
     publish: (uuid, ev) => hub.publish(uuid, ev),
     endSessions: (uuid, keep, reason) => hub.endOthers(uuid, keep, reason),

@@ -13,6 +13,8 @@ export interface ServerConfig {
   dataDir: string
   /** The repository root: dist/ and demo/ are served from here. */
   rootDir: string
+  /** Events kept per session for replay after a reconnect. */
+  replayBufferEvents: number
   /** Log requests (never tokens). */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug'
 }
@@ -34,6 +36,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     jwtSecret,
     dataDir: overrides.dataDir ?? env.DATA_DIR ?? path.join(ROOT_DIR, '.data'),
     rootDir: overrides.rootDir ?? ROOT_DIR,
+    replayBufferEvents: overrides.replayBufferEvents ?? Number(env.REPLAY_BUFFER_EVENTS ?? 2000),
     logLevel: overrides.logLevel ?? ((env.LOG_LEVEL as ServerConfig['logLevel']) || 'warn'),
   }
 }

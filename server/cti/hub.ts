@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AnySobotEvent } from '../../src/events'
 import type { ServerFrame } from '../../src/cti/protocol'
 
-/** Events kept per session for replay after a reconnect. */
+/** Events kept per session for replay after a reconnect, by default. */
 export const REPLAY_BUFFER_EVENTS = 2000
 /** A session with no socket for this long is dropped (its agent stays as it was). */
 export const SESSION_IDLE_TTL_MS = 10 * 60_000
@@ -39,7 +39,10 @@ export class SessionHub {
   private readonly tombstones = new Map<string, { reason: EndReason; at: number }>()
   private readonly sweeper: ReturnType<typeof setInterval>
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly bufferSize: number = REPLAY_BUFFER_EVENTS,
+    private readonly now: () => number = Date.now,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS)
     this.sweeper.unref?.()
   }
@@ -70,7 +73,7 @@ export class SessionHub {
   publishTo(s: Session, ev: AnySobotEvent): void {
     const seq = ++s.seq
     s.buffer.push({ seq, ev })
-    if (s.buffer.length > REPLAY_BUFFER_EVENTS) s.buffer.splice(0, s.buffer.length - REPLAY_BUFFER_EVENTS)
+    if (s.buffer.length > this.bufferSize) s.buffer.splice(0, s.buffer.length - this.bufferSize)
     this.sendFrame(s, { t: 'ev', seq, ev })
   }
 

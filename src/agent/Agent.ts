@@ -138,7 +138,7 @@ export class Agent {
       })
       let socket: CtiSocket | undefined
       try {
-        const init = (await commands.send('init', { companyId, agent, agentType }, p)) as unknown as WireInit & {
+        const init = (await commands.send('init', { companyId, agent, agentType }, { signal: p.signal, timeoutMs: p.timeoutMs, park: false })) as unknown as WireInit & {
           agentStateInfo?: AgentStateInfo
           workStatusInfo?: WorkStatusInfo
         }

@@ -19,6 +19,11 @@ export interface CommandOptions {
   timeoutMs?: number
 }
 
+interface SendOptions extends CommandOptions {
+  /** false: a refused token fails the command at once instead of parking it (initAgent). */
+  park?: boolean
+}
+
 export interface CommandClientOptions {
   server: string
   fetch: FetchLike
@@ -73,13 +78,13 @@ export class CommandClient {
     return this.parkTimer !== undefined
   }
 
-  send(name: string, params: Record<string, unknown>, opts: CommandOptions = {}): Promise<SuccessResult> {
+  send(name: string, params: Record<string, unknown>, opts: SendOptions = {}): Promise<SuccessResult> {
     const body = { referenceID: newReferenceID(), ...params }
     const order = ++this.order
     if (opts.signal?.aborted) return Promise.reject(new SobotError('ABORTED'))
     if (this.parkTimer !== undefined || this.flushing) return this.park(order, name, body, opts)
     return this.attempt(name, body, opts).catch((err: SobotError) => {
-      if (err.errorCode !== 'TOKEN_INVALID') throw err
+      if (err.errorCode !== 'TOKEN_INVALID' || opts.park === false) throw err
       return this.park(order, name, body, opts, err)
     })
   }

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ContactCenter } from '../../server/app'
+import { launchChromium, type ChromiumSession } from '../support/browser'
+import { startServer } from '../support/server'
+
+let cc: ContactCenter
+let chromium: ChromiumSession
+
+beforeAll(async () => {
+  cc = await startServer()
+  chromium = await launchChromium()
+})
+afterAll(async () => {
+  await chromium?.close()
+  await cc?.close()
+})
+
+describe('the script-tag SDK in Chromium', () => {
+  it('loads from /call-sdk/, logs in, goes ready, not ready, logs out, and sees each event', async () => {
+    const { page } = await chromium.newPage()
+    const pageErrors: string[] = []
+    page.on('pageerror', (e) => pageErrors.push(String(e)))
+    // A page of the contact center's origin with nothing but the script tag. (It must come from the
+    // server itself: Chromium's Local Network Access checks treat a page Playwright fulfils as public.)
+    await page.goto(`${cc.url}/demo/minimal.html`)
+    expect(await page.evaluate(() => typeof (window as any).SobotClient?.agent)).toBe('function')
+
+    const token = await (await fetch(`${cc.url}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ companyId: 'demo', agent: '1001' }) })).json()
+    const result = await page.evaluate(async (token: string) => {
+      const w = window as any
+      const agent = new w.SobotClient.agent() // no server option: it talks to the origin it was loaded from
+      const events: string[] = []
+      const callbacks: string[] = []
+      agent.on('EventAgentAll', (m: any) => events.push(m.messageID === 'EventAgentNotReady' ? `${m.messageID}:${m.reasonCode}` : m.messageID))
+      const wait = (name: string) =>
+        new Promise<void>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error(`no ${name}; got ${events.join(',')}`)), 5000)
+          const fn = () => {
+            clearTimeout(t)
+            agent.off(name, fn)
+            resolve()
+          }
+          agent.on(name, fn)
+        })
+      await new Promise<void>((resolve, reject) =>
+        agent.initAgent({ token, companyId: 'demo', agent: ' 1001 ', agentType: ' 0 ', success: (m: any) => { callbacks.push(`init:${m.status}`); resolve() }, error: reject }),
+      )
+      let w1 = wait('EventAgentReady')
+      await agent.login({ agentState: '1', phoneType: 'sip', bindExt: ' 8001 ' })
+      await w1
+      w1 = wait('EventAgentNotReady')
+      await agent.notReady({ reasonCode: 13, success: (m: any) => callbacks.push(`notReady:${m.status}`) })
+      await w1
+      w1 = wait('EventAgentReady')
+      await agent.ready()
+      await w1
+      const refused = await agent.notReady({ reasonCode: 99 }).catch((e: any) => `${e.status}:${e.errorCode}`)
+      w1 = wait('EventAgentLogout')
+      await agent.logout()
+      await w1
+      return { events, callbacks, refused, state: agent.state }
+    }, token.token)
+
+    expect(result.events).toEqual(['EventAgentLogin', 'EventAgentReady', 'EventAgentNotReady:13', 'EventAgentReady', 'EventAgentLogout'])
+    expect(result.callbacks).toEqual(['init:success', 'notReady:success'])
+    expect(result.refused).toBe('error:INVALID_REASON_CODE')
+    expect(result.state).toMatchObject({ agentState: 0, workStatus: 'offline' })
+    expect(pageErrors).toEqual([])
+  })
+
+  it('drives the demo desktop: init, login, not ready, ready, logout, with each event listed', async () => {
+    const { page } = await chromium.newPage()
+    await page.goto(`${cc.url}/demo/`)
+    await page.selectOption('#agentId', '1002')
+    await page.click('#btnInit')
+    await page.waitForSelector('#conn.on')
+    await page.selectOption('#phoneType', 'sip')
+    await page.click('#btnLogin')
+    await page.waitForFunction(() => document.querySelector('#events')!.textContent!.includes('EventAgentReady'))
+    await page.selectOption('#reason', '14')
+    await page.click('#btnNotReady')
+    await page.waitForFunction(() => document.querySelector('#agentState')!.textContent === 'not ready (14)')
+    await page.click('#btnReady')
+    await page.waitForFunction(() => document.querySelector('#agentState')!.textContent === 'ready')
+    await page.click('#btnLogout')
+    await page.waitForFunction(() => document.querySelector('#workStatus')!.textContent === 'offline')
+    const listed = await page.$$eval('#events li b', (els) => els.map((e) => e.textContent).reverse())
+    expect(listed).toEqual(['EventAgentLogin', 'EventAgentReady', 'EventAgentNotReady', 'EventAgentReady', 'EventAgentLogout'])
+  })
+})
