@@ -3,12 +3,20 @@ import { CommandClient, type CommandOptions, type FetchLike } from '../cti/Comma
 import { CtiSocket, type WebSocketCtor } from '../cti/CtiSocket'
 import { EVENTS_PATH, type InitResult as WireInit, type SuccessResult } from '../cti/protocol'
 import { DefaultReconnectPolicy, type ReconnectPolicy } from '../cti/ReconnectPolicy'
-import { SobotError } from '../errors'
+import { SobotError, toSobotError } from '../errors'
 import type { AgentStateInfo, AnySobotEvent, ConnectionChangedReason, ListenerMap, SobotEventName, WorkStatusInfo } from '../events'
 import { applyEvent, INITIAL_SNAPSHOT, type AgentSnapshot } from '../model/agentModel'
+import { checkCallCommand, type CallCommand } from '../model/callRules'
 import {
   optBoolean,
   optString,
+  parseAgentFilterState,
+  parseDelayTime,
+  parseDialNumber,
+  parseDtmf,
+  parseRoute,
+  parseTarget,
+  parseUserData,
   parseAgentType,
   parseLoginAgentState,
   parsePage,
@@ -17,8 +25,23 @@ import {
   reqString,
 } from '../model/validate'
 import { LOGIN_FORBIDDEN_IN, LOGOUT_ALLOWED_IN } from '../model/workStatus'
+import { claimOwnership, TabMember, TabOwner, tabsSupported, type SharedState } from '../tabs/TabBridge'
 import { reportListenerError, settle, type Callbacks } from './adapter'
 import type {
+  AgentsParams,
+  AgentsResult,
+  ConsultParams,
+  CountsInQueueResult,
+  DelayAcwParams,
+  DtmfParams,
+  MakeCallParams,
+  MakeCallResult,
+  QueuesParams,
+  QueuesResult,
+  RoutesResult,
+  SetRouteParams,
+  SuperviseCallParams,
+  TransferParams,
   CanJoinedInfoResult,
   InitAgentParams,
   InitResult,
@@ -53,12 +76,22 @@ export interface AgentOptions {
 
 type Lifecycle = 'new' | 'initializing' | 'online' | 'offline' | 'destroyed'
 
+/** Where commands go: the wire (the tab that owns the session) or the owning tab (allowStorageListen). */
 interface Session {
-  commands: CommandClient
-  socket: CtiSocket
+  send(name: string, params: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult>
+  setToken(token: string): void
+  close(err: SobotError): void
   companyId: string
   agentType: '0' | '1'
   isSupervisor: boolean
+}
+
+interface InitArgs {
+  token: string
+  companyId: string
+  agent: string
+  agentType: '0' | '1'
+  opts: CommandOptions
 }
 
 let defaultServer: string | undefined
@@ -117,64 +150,175 @@ export class Agent {
     return settle(p, async () => {
       if (this.life === 'destroyed') throw new SobotError('DESTROYED')
       if (this.life === 'initializing' || this.life === 'online') throw new SobotError('ALREADY_INITIALIZED')
-      const token = reqString('token', p.token, 8192)
-      const companyId = reqString('companyId', p.companyId, 64)
-      const agent = reqString('agent', p.agent, 64)
-      const agentType = parseAgentType(p.agentType)
-      optBoolean('allowStorageListen', p.allowStorageListen)
-      const server = this.serverUrl()
-      const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined)
-      const WS = this.options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketCtor | undefined)
-      if (!fetchImpl || !WS) throw new SobotError('INVALID_PARAMETER', 'This environment has no fetch or WebSocket; pass them in the agent options.')
-
+      const args: InitArgs = {
+        token: reqString('token', p.token, 8192),
+        companyId: reqString('companyId', p.companyId, 64),
+        agent: reqString('agent', p.agent, 64),
+        agentType: parseAgentType(p.agentType),
+        opts: { signal: p.signal, timeoutMs: p.timeoutMs },
+      }
+      const shareTabs = optBoolean('allowStorageListen', p.allowStorageListen) === true && tabsSupported()
       this.life = 'initializing'
-      const commands = new CommandClient({
-        server,
-        fetch: fetchImpl,
-        token,
-        timeoutMs: this.options.commandTimeoutMs,
-        tokenWaitMs: this.options.tokenWaitMs,
-        onTokenInvalid: (err) => this.emitLocal('EventTokenInvalid', { errorCode: err.errorCode, errorMessage: err.errorMessage }),
-      })
-      let socket: CtiSocket | undefined
       try {
-        const init = (await commands.send('init', { companyId, agent, agentType }, { signal: p.signal, timeoutMs: p.timeoutMs, park: false })) as unknown as WireInit & {
-          agentStateInfo?: AgentStateInfo
-          workStatusInfo?: WorkStatusInfo
+        if (shareTabs) {
+          const key = `${args.companyId}:${args.agentType}:${args.agent}`
+          const release = await claimOwnership(key, (rel) => void this.promote(args, key, rel))
+          if (!release) {
+            await this.joinOwner(args, key)
+            this.life = 'online'
+            return { status: 'success' as const }
+          }
+          this.releaseTabs = release
+          const res = await this.openSession(args, key)
+          this.life = 'online'
+          return res
         }
-        commands.sessionId = init.sessionId
-        socket = new CtiSocket({
-          url: `${server.replace(/^http/, 'ws')}${EVENTS_PATH}`,
-          WebSocket: WS,
-          sessionId: init.sessionId,
-          getToken: () => commands.currentToken,
-          policy: this.options.reconnectPolicy ?? new DefaultReconnectPolicy(),
-          heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-          heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
-        })
-        const session: Session = { commands, socket, companyId, agentType, isSupervisor: init.isSupervisor }
-        socket.bus.on('event', (ev) => {
-          this.snap = applyEvent(this.snap, ev)
-          this.emit(ev)
-        })
-        socket.bus.on('tokenInvalid', (err) => {
-          if (!commands.waitingForToken) this.emitLocal('EventTokenInvalid', { errorCode: err.errorCode, errorMessage: err.errorMessage })
-        })
-        socket.bus.on('fatal', ({ reason }) => this.goOffline(session, reason))
-        if (init.agentStateInfo) this.snap = applyEvent(INITIAL_SNAPSHOT, { messageID: 'EventAgentRegainStatus', agentStateInfo: init.agentStateInfo } as AnySobotEvent)
-        this.session = session
-        await socket.connect()
-        if (this.session !== session) throw new SobotError('SESSION_OFFLINE')
+        const res = await this.openSession(args)
         this.life = 'online'
-        return { status: 'success', agentStateInfo: init.agentStateInfo, workStatusInfo: init.workStatusInfo }
+        return res
       } catch (e) {
-        socket?.close()
-        commands.dispose(new SobotError('SESSION_OFFLINE'))
-        this.session = undefined
+        this.releaseTabs?.()
+        this.releaseTabs = undefined
         if (this.life === 'initializing') this.life = 'new'
         throw e
       }
     })
+  }
+
+  private releaseTabs: (() => void) | undefined
+  private tabOwner: TabOwner | undefined
+
+  /** This tab owns the session: the command client, the event socket and, with tabs, the channel to the others. */
+  private async openSession(args: InitArgs, tabKey?: string): Promise<InitResult> {
+    const server = this.serverUrl()
+    const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined)
+    const WS = this.options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketCtor | undefined)
+    if (!fetchImpl || !WS) throw new SobotError('INVALID_PARAMETER', 'This environment has no fetch or WebSocket; pass them in the agent options.')
+    const commands = new CommandClient({
+      server,
+      fetch: fetchImpl,
+      token: args.token,
+      timeoutMs: this.options.commandTimeoutMs,
+      tokenWaitMs: this.options.tokenWaitMs,
+      onTokenInvalid: (err) => this.emitLocal('EventTokenInvalid', { errorCode: err.errorCode, errorMessage: err.errorMessage }),
+    })
+    let socket: CtiSocket | undefined
+    let session: Session | undefined
+    try {
+      const init = (await commands.send('init', { companyId: args.companyId, agent: args.agent, agentType: args.agentType }, { ...args.opts, park: false })) as unknown as WireInit & {
+        agentStateInfo?: AgentStateInfo
+        workStatusInfo?: WorkStatusInfo
+      }
+      commands.sessionId = init.sessionId
+      const sock = (socket = new CtiSocket({
+        url: `${server.replace(/^http/, 'ws')}${EVENTS_PATH}`,
+        WebSocket: WS,
+        sessionId: init.sessionId,
+        getToken: () => commands.currentToken,
+        policy: this.options.reconnectPolicy ?? new DefaultReconnectPolicy(),
+        heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+        heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
+      }))
+      session = {
+        send: (name, params, opts) => commands.send(name, params, opts),
+        setToken: (token) => {
+          commands.setToken(token)
+          sock.retryNow()
+        },
+        close: (err) => {
+          sock.close()
+          commands.dispose(err)
+          this.tabOwner?.close()
+          this.tabOwner = undefined
+          this.releaseTabs?.()
+          this.releaseTabs = undefined
+        },
+        companyId: args.companyId,
+        agentType: args.agentType,
+        isSupervisor: init.isSupervisor,
+      }
+      sock.bus.on('event', (ev) => this.deliver(ev))
+      sock.bus.on('tokenInvalid', (err) => {
+        if (!commands.waitingForToken) this.emitLocal('EventTokenInvalid', { errorCode: err.errorCode, errorMessage: err.errorMessage })
+      })
+      const own = session
+      sock.bus.on('fatal', ({ reason }) => this.goOffline(own, reason))
+      if (init.agentStateInfo) {
+        this.snap = applyEvent(INITIAL_SNAPSHOT, { messageID: 'EventAgentRegainStatus', agentStateInfo: init.agentStateInfo, workStatusInfo: init.workStatusInfo } as AnySobotEvent)
+      }
+      this.session = session
+      await sock.connect()
+      if (this.session !== session) throw new SobotError('SESSION_OFFLINE')
+      if (tabKey) {
+        this.tabOwner = new TabOwner(
+          tabKey,
+          (): SharedState => ({ snapshot: this.snap, isSupervisor: own.isSupervisor, agentType: own.agentType, companyId: own.companyId }),
+          (name, params, timeoutMs) => (name === 'answer' ? this.answerOnPhone() : own.send(name, params, { timeoutMs })),
+          (token) => own.setToken(token),
+        )
+      }
+      return { status: 'success', agentStateInfo: init.agentStateInfo, workStatusInfo: init.workStatusInfo }
+    } catch (e) {
+      socket?.close()
+      commands.dispose(new SobotError('SESSION_OFFLINE'))
+      if (session && this.session === session) this.session = undefined
+      throw e
+    }
+  }
+
+  /** Another tab owns the session: this one drives it over the channel. */
+  private async joinOwner(args: InitArgs, key: string): Promise<void> {
+    const member = new TabMember(key, (ev) => this.deliver(ev))
+    let shared: SharedState
+    try {
+      shared = await member.join()
+    } catch (e) {
+      member.close(toSobotError(e))
+      throw e
+    }
+    this.snap = shared.snapshot
+    this.session = {
+      send: async (name, params, opts) => (await member.send(name, params, opts.timeoutMs)) as SuccessResult,
+      setToken: (token) => member.setToken(token),
+      close: (err) => member.close(err),
+      companyId: shared.companyId,
+      agentType: shared.agentType,
+      isSupervisor: shared.isSupervisor,
+    }
+    this.initArgs = args
+    this.isMember = true
+  }
+
+  private initArgs: InitArgs | undefined
+  private isMember = false
+
+  /** The owner tab went away and this one got the lock: it opens its own session and carries on. */
+  private async promote(args: InitArgs, key: string, release: () => void): Promise<void> {
+    if (this.life !== 'online' || !this.session) {
+      release()
+      return
+    }
+    this.releaseTabs = release
+    this.isMember = false
+    const old = this.session
+    old.close(new SobotError('SESSION_OFFLINE', 'The owner tab closed; this tab is taking over.'))
+    try {
+      await this.openSession({ ...(this.initArgs ?? args), opts: {} }, key)
+    } catch {
+      this.session = old
+      this.goOffline(old, 'connectionLost')
+    }
+  }
+
+  /** Every event from the server (or the owner tab): the snapshot first, then the listeners, then the other tabs. */
+  private deliver(ev: AnySobotEvent): void {
+    this.snap = applyEvent(this.snap, ev)
+    this.emit(ev)
+    this.tabOwner?.broadcast(ev)
+    if (ev.messageID === 'EventAgentConnectionChanged' && this.isMember && this.session) {
+      // The owner tab was forced offline: so is this one.
+      this.goOffline(this.session, (ev as { reason: ConnectionChangedReason }).reason, false)
+    }
   }
 
   /** Replaces the token; commands waiting after EventTokenInvalid are sent, once each, in order. */
@@ -183,8 +327,8 @@ export class Agent {
     return settle(cb, async () => {
       const token = reqString('token', typeof p === 'string' ? p : p.token, 8192)
       const s = this.requireSession()
-      s.commands.setToken(token)
-      s.socket.retryNow()
+      if (this.initArgs) this.initArgs.token = token
+      s.setToken(token)
       return { status: 'success' as const }
     })
   }
@@ -195,8 +339,9 @@ export class Agent {
     const s = this.session
     this.session = undefined
     this.life = 'destroyed'
-    s?.socket.close()
-    s?.commands.dispose(new SobotError('DESTROYED'))
+    s?.close(new SobotError('DESTROYED'))
+    this.releaseTabs?.()
+    this.releaseTabs = undefined
     this.emitter.removeAllListeners()
   }
 
@@ -296,7 +441,180 @@ export class Agent {
     })
   }
 
+  // --- calls ---------------------------------------------------------------------------------
+
+  /** Calls the agent's phone, then the customer, and bridges them. */
+  makeCall(p: Params<MakeCallParams, MakeCallResult>): Promise<MakeCallResult> {
+    return this.callCommand<MakeCallResult>('makeCall', p, () => {
+      const privacyNumber = optString('privacyNumber', p?.privacyNumber, 128)
+      const otherDN = parseDialNumber('otherDN', p?.otherDN, true)!
+      const ANI = parseDialNumber('ANI', p.ANI, false)
+      const outboundPlanCode = optString('outboundPlanCode', p.outboundPlanCode, 64)
+      if (ANI && outboundPlanCode) throw new SobotError('INVALID_PARAMETER', 'ANI and outboundPlanCode: give one or the other, not both.')
+      return {
+        otherDN,
+        privacyNumber,
+        ANI,
+        agentANI: parseDialNumber('agentANI', p.agentANI, false),
+        outboundRouteType: optString('outboundRouteType', p.outboundRouteType, 8),
+        outboundPlanCode,
+        userData: parseUserData(p.userData),
+      }
+    })
+  }
+
+  /** Answers the ringing call on the web phone. (A SIP phone or mobile is answered on the device.) */
+  answer(p: Params<object, Success> = {}): Promise<Success> {
+    return settle(p, async () => {
+      this.requireSession()
+      checkCallCommand('answer', this.snap.workStatus)
+      return this.answerOnPhone()
+    })
+  }
+
+  rejectCall(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('rejectCall', p)
+  }
+
+  hangup(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('hangup', p)
+  }
+
+  /** The customer hears music on hold; the agent hears nothing. */
+  holdCall(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('holdCall', p)
+  }
+
+  retrieveCall(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('retrieveCall', p)
+  }
+
+  /** Nobody hears the agent until unmute. */
+  muteCall(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('muteCall', p)
+  }
+
+  unmute(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('unmute', p)
+  }
+
+  /** Sends up to 24 of 0-9 * # to the far end (RFC 4733). */
+  sendDtmf(p: Params<DtmfParams, Success>): Promise<Success> {
+    return this.callCommand<Success>('sendDtmf', p, () => ({ dtmfDigits: parseDtmf(p?.dtmfDigits) }))
+  }
+
+  singleTransfer(p: Params<TransferParams, Success>): Promise<Success> {
+    return this.callCommand<Success>('singleTransfer', p, (s) => ({ ...parseTarget(p?.targetType, p?.target, true), agentType: s.agentType }))
+  }
+
+  initiateConsult(p: Params<ConsultParams, Success>): Promise<Success> {
+    return this.callCommand<Success>('initiateConsult', p, (s) => ({ ...parseTarget(p?.targetType, p?.target, false), agentType: s.agentType }))
+  }
+
+  cancelConsult(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('cancelConsult', p)
+  }
+
+  retrieveConsult(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('retrieveConsult', p)
+  }
+
+  consultTransfer(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('consultTransfer', p)
+  }
+
+  consultConference(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('consultConference', p)
+  }
+
+  /** Ends the agent legs; the customer hears the satisfaction survey. */
+  sendSatisfy(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('sendSatisfy', p)
+  }
+
+  delayACW(p: Params<DelayAcwParams, Success>): Promise<Success> {
+    return this.callCommand<Success>('delayACW', p, () => ({ delayTime: parseDelayTime(p?.delayTime) }))
+  }
+
+  completeACW(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('completeACW', p)
+  }
+
+  completeACWToBusy(p: Params<object, Success> = {}): Promise<Success> {
+    return this.callCommand<Success>('completeACWToBusy', p)
+  }
+
+  /** Supervisor: listen to an agent's call (ObserveBy / ObserveTo); heard by nobody. */
+  observe(p: Params<SuperviseCallParams, Success>): Promise<Success> {
+    return this.superviseCall('observe', p)
+  }
+
+  /** Supervisor: join the observed call (BargeinBy / BargeinTo). */
+  bargeIn(p: Params<SuperviseCallParams, Success>): Promise<Success> {
+    return this.superviseCall('bargeIn', p)
+  }
+
+  /** Supervisor: take the call over from the agent (InterceptBy / InterceptTo). */
+  intercept(p: Params<SuperviseCallParams, Success>): Promise<Success> {
+    return this.superviseCall('intercept', p)
+  }
+
+  private superviseCall(name: 'observe' | 'bargeIn' | 'intercept', p: Params<SuperviseCallParams, Success>): Promise<Success> {
+    return this.callCommand<Success>(name, p, (s) => {
+      const targetAgentID = reqString('targetAgentID', p?.targetAgentID, 64)
+      if (!s.isSupervisor) throw new SobotError('PERMISSION_DENIED', `${name} needs a supervisor.`)
+      return { targetAgentID, agentType: s.agentType }
+    })
+  }
+
+  // --- assistance and extension queries ------------------------------------------------------
+
+  queryRoutes(p: Params<object, RoutesResult> = {}): Promise<RoutesResult> {
+    return this.command<RoutesResult>('queryRoutes', p, () => {
+      this.requireLoggedIn()
+      return {}
+    })
+  }
+
+  setRoute(p: Params<SetRouteParams, RoutesResult>): Promise<RoutesResult> {
+    return this.command<RoutesResult>('setRoute', p, () => {
+      const route = parseRoute(p ?? {})
+      this.requireLoggedIn()
+      return route
+    })
+  }
+
+  queryQueues(p: Params<QueuesParams, QueuesResult> = {}): Promise<QueuesResult> {
+    return this.command<QueuesResult>('queryQueues', p, () => ({ queue: optString('queue', p.queue, 64) ?? '' }))
+  }
+
+  queryAgents(p: Params<AgentsParams, AgentsResult> = {}): Promise<AgentsResult> {
+    return this.command<AgentsResult>('queryAgents', p, () => ({
+      agentName: optString('agentName', p.agentName, 64) ?? '',
+      agentState: parseAgentFilterState(p.agentState),
+      queueCode: optString('queueCode', p.queueCode, 64) ?? '',
+    }))
+  }
+
+  queryCountsInQueue(p: Params<object, CountsInQueueResult> = {}): Promise<CountsInQueueResult> {
+    return this.command<CountsInQueueResult>('queryCountsInQueue', p, () => ({}))
+  }
+
   // --- plumbing ------------------------------------------------------------------------------
+
+  /** A call operation: parameters first, then the workStatus rule, then the command. */
+  private callCommand<R>(name: CallCommand, p: (Callbacks<R> & CommandOptions) | undefined, prepare?: (s: Session) => Record<string, unknown>): Promise<R> {
+    return this.command<R>(name, p, (s) => {
+      const params = prepare ? prepare(s) : {}
+      checkCallCommand(name, this.snap.workStatus)
+      return params
+    })
+  }
+
+  /** @internal The web phone answers; overridden once the phone exists. */
+  protected answerOnPhone(): Promise<Success> {
+    return Promise.reject(new SobotError('PHONE_NOT_REGISTERED', 'answer() answers the web phone; with phoneType sip or pstn, answer on the phone itself.'))
+  }
 
   /**
    * Validates (prepare throws before anything is sent), sends the command, and adapts the result.
@@ -306,7 +624,7 @@ export class Agent {
     return settle(p, async () => {
       const s = this.requireSession()
       const params = prepare(s)
-      const res: SuccessResult = await s.commands.send(name, params, { signal: p?.signal, timeoutMs: p?.timeoutMs })
+      const res: SuccessResult = await s.send(name, params, { signal: p?.signal, timeoutMs: p?.timeoutMs })
       return res as unknown as R
     })
   }
@@ -322,17 +640,18 @@ export class Agent {
     if (this.snap.agentState === 0) throw new SobotError('NOT_LOGGED_IN')
   }
 
-  private goOffline(s: Session, reason: ConnectionChangedReason): void {
+  private goOffline(s: Session, reason: ConnectionChangedReason, announce = true): void {
     if (this.session !== s) return
     this.session = undefined
     if (this.life === 'online') this.life = 'offline'
-    s.commands.dispose(new SobotError('SESSION_OFFLINE'))
-    this.emitLocal('EventAgentConnectionChanged', { reason })
+    // Announced before closing, so that the other tabs hear it over the still-open channel.
+    if (announce) this.emitLocal('EventAgentConnectionChanged', { reason })
+    s.close(new SobotError('SESSION_OFFLINE'))
   }
 
   /** Events the SDK makes itself (not from the server) get the same envelope. */
   protected emitLocal<K extends SobotEventName>(messageID: K, fields: Record<string, unknown>): void {
-    this.emit({
+    this.deliver({
       messageID,
       creationTime: Date.now(),
       companyId: this.session?.companyId ?? '',

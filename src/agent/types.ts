@@ -127,3 +127,98 @@ export interface InitResult extends Success {
   agentStateInfo?: AgentStateInfo
   workStatusInfo?: WorkStatusInfo
 }
+
+// --- calls -------------------------------------------------------------------------------------
+
+export interface MakeCallParams {
+  /** The customer's number as the UI shows it; may be masked (135****5678) when privacyNumber is given. */
+  otherDN: string
+  /** The encrypted customer number, resolved by the contact center. */
+  privacyNumber?: string
+  /** Number shown to the customer (not together with outboundPlanCode). */
+  ANI?: string
+  /** Number shown to the agent's phone when the agent answers on a mobile. */
+  agentANI?: string
+  outboundRouteType?: string
+  /** Dynamic display-number scheme (not together with ANI). */
+  outboundPlanCode?: string
+  /** Comes back as attachedData on every event of the call and is stored on the call record. */
+  userData?: Record<string, unknown>
+}
+
+export interface MakeCallResult extends Success {
+  callID: string
+}
+
+export interface TransferParams {
+  /** 0 agent, 1 third-party number, 2 extension, 3 skill group. */
+  targetType: '0' | '1' | '2' | '3' | string
+  target: string
+}
+
+export interface ConsultParams {
+  /** 0 agent, 1 third-party number, 2 extension. */
+  targetType: '0' | '1' | '2' | string
+  target: string
+}
+
+export interface DtmfParams {
+  /** Up to 24 of 0-9, * and #. */
+  dtmfDigits: string
+}
+
+export interface DelayAcwParams {
+  /** Whole seconds, 30-900. */
+  delayTime: number | string
+}
+
+export interface RouteEntry {
+  code: string
+  name: string
+  hasSet: boolean
+}
+
+export interface RoutesResult extends Success {
+  agentUuid: string
+  agentID: string
+  agentName: string
+  explicitRule: RouteEntry[]
+  explicitSchema: { code: string; planName: string; hasSet: boolean }[]
+  explicitNumbers: { number: string; nickName: string; hasSet: boolean }[]
+}
+
+export interface SetRouteParams {
+  /** 1 enterprise number pool, 2 dynamic scheme (explicitCode), 3 agent number (explicitNumber). */
+  explicitRule: '1' | '2' | '3' | string
+  explicitCode?: string
+  explicitNumber?: string
+}
+
+export interface QueuesParams {
+  /** Fuzzy search on the skill group's id or name. */
+  queue?: string
+}
+
+export interface QueuesResult extends Success {
+  queues: { queueCode: string; queueName: string; readyMembers: number }[]
+}
+
+export interface AgentsParams {
+  agentName?: string
+  /** -1 all, 1 online (the default). */
+  agentState?: number | string
+  queueCode?: string
+}
+
+export interface AgentsResult extends Success {
+  agents: { agentUUID: string; agentID: string; agentName: string; ext: string; agentState: number; workStatus: number }[]
+}
+
+export interface CountsInQueueResult extends Success {
+  queues: { queueID: string; queueName: string; count: number }[]
+}
+
+/** A supervisor's operations on an agent's call: observe (listen), barge in, intercept (take over). */
+export interface SuperviseCallParams {
+  targetAgentID: string
+}

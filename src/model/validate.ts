@@ -141,3 +141,19 @@ export function parseDialNumber(name: string, v: unknown, required: boolean): st
   if (s !== undefined && !/^\+?[0-9*#]{2,32}$/.test(s)) fail('INVALID_PARAMETER', name, `"${s}" is not a phone number.`)
   return s
 }
+
+/** makeCall's userData: a plain JSON object of at most 4 KB (it travels on every event of the call). */
+export const MAX_USER_DATA_BYTES = 4096
+
+export function parseUserData(v: unknown): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'object' || Array.isArray(v)) fail('INVALID_PARAMETER', 'userData', 'expected a plain object.')
+  let json: string
+  try {
+    json = JSON.stringify(v)
+  } catch {
+    fail('INVALID_PARAMETER', 'userData', 'must be JSON-serialisable.')
+  }
+  if (new TextEncoder().encode(json).length > MAX_USER_DATA_BYTES) fail('INVALID_PARAMETER', 'userData', `at most ${MAX_USER_DATA_BYTES} bytes of JSON.`)
+  return JSON.parse(json) as Record<string, unknown>
+}
