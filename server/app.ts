@@ -14,6 +14,15 @@ import { EventGateway } from './cti/gateway'
 import { SessionHub } from './cti/hub'
 import { configFromEnv, type ServerConfig } from './config'
 import { seedDemo } from './store/seed'
+import { CallControl } from './calls/CallControl'
+import { PhoneBook } from './calls/phones'
+import { PrivacyNumbers } from './calls/privacy'
+import { MemoryCallRecords } from './calls/records'
+import { B2bua } from './switch/b2bua'
+import { SipWsServer } from './switch/sipWsServer'
+import { TelephoneNetwork } from './sim/network'
+import { installDevTelephony } from './sim/devRoutes'
+import { consoleLogger, silentLogger } from './util/logger'
 
 export interface ContactCenter {
   readonly config: ServerConfig
@@ -23,6 +32,13 @@ export interface ContactCenter {
   readonly hub: SessionHub
   readonly core: AgentCore
   readonly tokens: TokenService
+  readonly calls: CallControl
+  readonly records: MemoryCallRecords
+  readonly phones: PhoneBook
+  readonly sip: SipWsServer
+  readonly privacy: PrivacyNumbers
+  /** The simulated telephone network (dev mode). */
+  readonly network: TelephoneNetwork | undefined
   close(): Promise<void>
 }
 
@@ -49,6 +65,37 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   })
   app.setNotFoundHandler((_req, reply) => sendError(reply, new SobotError('NOT_FOUND', 'No such path on this contact center.')))
 
+  // The switch: SIP over WebSocket on /sip, a B2BUA anchoring every leg's media.
+  const logger = config.logLevel === 'debug' || config.logLevel === 'info' ? consoleLogger('switch') : silentLogger
+  const phones = new PhoneBook(dir, config.sipDomain)
+  const sip = new SipWsServer({ domain: config.sipDomain, credentials: (user) => phones.credentials(user), logger })
+  phones.bindSip(sip)
+  const b2bua = new B2bua({ sip, logger })
+  const privacy = new PrivacyNumbers(config.jwtSecret)
+  const records = new MemoryCallRecords()
+  const calls = new CallControl({
+    dir,
+    core,
+    publish: (uuid, ev) => hub.publish(uuid, ev),
+    b2bua,
+    phones,
+    privacy,
+    records,
+    recordingsDir: path.join(config.dataDir, 'recordings'),
+    logger,
+  })
+  core.hooks = {
+    onWorkStatus: (a, _from, to) => calls.onWorkStatus(a, to),
+    onAvailabilityChanged: () => calls.onAvailable(),
+    hangupAll: (a) => calls.hangupAll(a),
+    onLogout: (a) => {
+      calls.onLogout(a)
+      phones.revokeWebPhone(a)
+    },
+    loginExtras: (a, rt) => (rt.phoneType === 'webrtc' ? { phone: phones.issueWebPhone(a) } : {}),
+  }
+  sip.on('registered', () => calls.onAvailable())
+
   const router = new CommandRouter(tokens, dir, hub, core)
   for (const name of ['login', 'logout', 'ready', 'notReady', 'resetLogout', 'forceLogout', 'forceBusy', 'forceReady'] as const) {
     router.register(name, (c, body) => core[name](c, body))
@@ -56,12 +103,39 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   for (const name of ['queryStates', 'queryPhoneType', 'queryUnusedExts', 'queryAgentJoinedQueues', 'queryAgentLoginInfo', 'queryAgentCanJoinedInfo'] as const) {
     router.register(name, (c, body) => core[name](c, body))
   }
+  for (const name of ['makeCall', 'rejectCall', 'hangup', 'holdCall', 'retrieveCall', 'muteCall', 'unmute', 'sendDtmf', 'delayACW', 'completeACW', 'completeACWToBusy'] as const) {
+    router.register(name, (c, body) => calls[name](c, body))
+  }
+  router.register('queryQueues', (c, body) => {
+    const filter = (optString('queue', body.queue, 64) ?? '').toLowerCase()
+    const queues = [...dir.queues.values()]
+      .filter((q) => q.companyId === c.agent.companyId && (q.id.toLowerCase().includes(filter) || q.name.toLowerCase().includes(filter)))
+      .map((q) => ({
+        queueCode: q.id,
+        queueName: q.name,
+        readyMembers: dir.routing
+          .filter((r) => r.queueId === q.id)
+          .flatMap((r) => dir.groups.get(r.groupId)?.agentUUIDs ?? [])
+          .filter((uuid, i, all) => all.indexOf(uuid) === i && core.runtime(uuid).workStatus === 'ready').length,
+      }))
+    return { queues }
+  })
+  // The web phone's identity again, for a reloaded page of an agent logged in with phoneType webrtc.
+  router.register('phone', (c) => {
+    const rt = core.runtime(c.agent.uuid)
+    if (rt.agentState === 0 || rt.phoneType !== 'webrtc') throw new SobotError('INVALID_STATE', 'The agent is not logged in with the web phone.')
+    return { phone: phones.issueWebPhone(c.agent) }
+  })
+  router.register('queryCountsInQueue', (c) => ({
+    queues: dir.agentQueues(c.agent.uuid).map(({ queue }) => ({ queueID: queue.id, queueName: queue.name, count: calls.waitingCount(queue.id) })),
+  }))
   router.install(app)
 
   const gateway = new EventGateway(tokens, dir, hub, core)
   app.server.on('upgrade', (req, socket, head) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname
     if (pathname === EVENTS_PATH) gateway.handleUpgrade(req, socket, head)
+    else if (pathname === '/sip') sip.handleUpgrade(req, socket, head)
     else socket.destroy()
   })
 
@@ -72,6 +146,9 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   await app.register(fastifyStatic, { root: path.join(config.rootDir, 'demo'), prefix: '/demo/', decorateReply: false })
   app.get('/', (_req, reply) => reply.redirect('/demo/'))
   app.get('/health', () => ({ status: 'ok' }))
+
+  let network: TelephoneNetwork | undefined
+  if (config.mode === 'dev') installDevTelephony(app, () => network, phones, privacy)
 
   if (config.mode === 'dev') {
     // Development helper: a token for any seeded agent, for tests and the demo. Off in production.
@@ -94,6 +171,9 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   await app.listen({ port: config.port, host: config.host })
   const port = (app.server.address() as AddressInfo).port
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`
+  if (config.simulator) {
+    network = await TelephoneNetwork.start({ wsUrl: `${url.replace(/^http/, 'ws')}/sip`, domain: config.sipDomain, user: 'pstn', password: phones.trunkPassword, logger })
+  }
 
   let closed = false
   return {
@@ -104,9 +184,21 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     hub,
     core,
     tokens,
+    calls,
+    records,
+    phones,
+    sip,
+    privacy,
+    get network() {
+      return network
+    },
     async close() {
       if (closed) return
       closed = true
+      await network?.close()
+      await calls.close()
+      await b2bua.close()
+      await sip.close()
       gateway.close()
       hub.close()
       await app.close()

@@ -13,6 +13,10 @@ export interface ServerConfig {
   dataDir: string
   /** The repository root: dist/ and demo/ are served from here. */
   rootDir: string
+  /** The SIP domain of the switch (phones' URIs and the digest realm). */
+  sipDomain: string
+  /** Run the simulated telephone network in this process (dev mode default). */
+  simulator: boolean
   /** Events kept per session for replay after a reconnect. */
   replayBufferEvents: number
   /** Log requests (never tokens). */
@@ -36,6 +40,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     jwtSecret,
     dataDir: overrides.dataDir ?? env.DATA_DIR ?? path.join(ROOT_DIR, '.data'),
     rootDir: overrides.rootDir ?? ROOT_DIR,
+    sipDomain: overrides.sipDomain ?? env.SIP_DOMAIN ?? 'cc.local',
+    simulator: overrides.simulator ?? (env.SIMULATOR ? env.SIMULATOR !== '0' : mode === 'dev'),
     replayBufferEvents: overrides.replayBufferEvents ?? Number(env.REPLAY_BUFFER_EVENTS ?? 2000),
     logLevel: overrides.logLevel ?? ((env.LOG_LEVEL as ServerConfig['logLevel']) || 'warn'),
   }

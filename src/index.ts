@@ -4,7 +4,17 @@
  *   import { Agent } from 'sobot-call-sdk'
  *   const agent = new Agent({ server: 'https://cc.example.com' })
  */
-export { Agent, Agent as agent, type AgentOptions } from './agent/Agent'
+import { Agent as AgentBase } from './agent/Agent'
+import type { PhoneModule } from './phone/types'
+
+/** `new Agent(options)`: the Sobot call SDK's agent, with the web phone as a lazily loaded chunk. */
+export class Agent extends AgentBase {
+  protected override loadPhone(): Promise<PhoneModule> {
+    return import('./phone/WebPhone')
+  }
+}
+export { Agent as agent }
+export type { AgentOptions } from './agent/Agent'
 export type * from './agent/types'
 export type { Callbacks } from './agent/adapter'
 export { SobotError, ERRORS, type ErrorCode, type SobotErrorResult } from './errors'
@@ -16,4 +26,5 @@ export type { AgentSnapshot } from './model/agentModel'
 export type { WorkStatus } from './model/workStatus'
 export type { DNRole } from './model/dnRole'
 export type { PhoneType, TargetType } from './model/validate'
+export type { AudioDevice, PhoneStatus, PhoneStats } from './phone/types'
 export { PROTOCOL_VERSION } from './cti/protocol'

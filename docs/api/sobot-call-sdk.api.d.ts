@@ -378,6 +378,75 @@ interface AgentSnapshot {
     calls: WorkStatusInfo[];
 }
 
+/** What the login result hands the web phone (phoneType webrtc): nothing is hard-wired. */
+interface PhoneConfig {
+    /** The SIP websocket's path on the contact center (the URL follows the SDK's server URL). */
+    sipPath: string;
+    uri: string;
+    authorizationUser: string;
+    password: string;
+    displayName: string;
+    iceServers?: RTCIceServer[];
+}
+interface PhoneStats {
+    /** Round trip to the contact center's media, ms. */
+    ping: number;
+    jitter: number;
+    /** Lost / expected packets since the previous report, 0..1. */
+    lossFraction: number;
+    quality: 'a' | 'b' | 'c' | 'd' | 'e';
+}
+/** What getPhoneStats() reports: the phone's state and, during a call, its media statistics. */
+interface PhoneStatus {
+    registered: boolean;
+    ringing: boolean;
+    ringtonePlaying: boolean;
+    inCall: boolean;
+    /** The CTI call the phone's session belongs to. */
+    callID?: string;
+    stats?: PhoneStats & {
+        packetsReceived: number;
+        packetsSent: number;
+        /** 0..1, the remote audio's current level. */
+        audioLevel: number;
+        /** Grows while audio is heard (W3C totalAudioEnergy). */
+        totalAudioEnergy: number;
+    };
+}
+interface PhoneCallbacks {
+    /** Every few seconds while a call is up. */
+    onStats?(s: PhoneStats): void;
+    /** The phone lost its registration (or could not renew it). */
+    onUnregistered?(reason: string): void;
+}
+interface PhoneOptions extends PhoneCallbacks {
+    wsUrl: string;
+    inputDeviceId?: string;
+    outputDeviceId?: string;
+    /** Play a ringtone while an incoming call rings (default true). */
+    ringtone?: boolean;
+}
+interface AudioDevice {
+    deviceId: string;
+    label: string;
+    kind: 'audioinput' | 'audiooutput';
+}
+/** The web phone as the facade sees it (the implementation lives in the lazily loaded chunk). */
+interface WebPhoneLike {
+    register(timeoutMs?: number): Promise<void>;
+    answer(): Promise<void>;
+    readonly ringing: boolean;
+    status(): Promise<PhoneStatus>;
+    setInputDevice(deviceId: string | undefined): Promise<void>;
+    setOutputDevice(deviceId: string | undefined): Promise<void>;
+    close(): void;
+}
+interface PhoneModule {
+    WebPhone: new (cfg: PhoneConfig, opts: PhoneOptions) => WebPhoneLike;
+    preflight(inputDeviceId?: string): Promise<void>;
+    listAudioDevices(): Promise<AudioDevice[]>;
+}
+
 /** The callbacks every public method accepts, besides returning a Promise. */
 interface Callbacks<R> {
     success?: (result: R) => void;
@@ -616,10 +685,17 @@ interface AgentOptions {
     heartbeatTimeoutMs?: number;
     /** How long commands wait for handleRefreshToken after EventTokenInvalid (the spec: 10 s). */
     tokenWaitMs?: number;
+    /** The web phone: play a ringtone for incoming calls (default true). */
+    ringtone?: boolean;
+    /** The web phone's microphone and speaker (deviceIds from listAudioDevices()). */
+    audioInputDeviceId?: string;
+    audioOutputDeviceId?: string;
 }
 /** Where commands go: the wire (the tab that owns the session) or the owning tab (allowStorageListen). */
 interface Session {
     send(name: string, params: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult>;
+    /** Round trip of the event socket's heartbeat, ms (0 where unknown). */
+    rttMs(): number;
     setToken(token: string): void;
     close(err: SobotError): void;
     companyId: string;
@@ -630,7 +706,7 @@ interface Session {
  * `new SobotClient.agent()`: the whole Sobot call SDK surface. Every method takes its parameters
  * with `success` / `error` callbacks and also returns a Promise of the same result.
  */
-declare class Agent {
+declare class Agent$1 {
     private readonly options;
     private readonly emitter;
     private life;
@@ -716,8 +792,25 @@ declare class Agent {
     queryCountsInQueue(p?: Params<object, CountsInQueueResult>): Promise<CountsInQueueResult>;
     /** A call operation: parameters first, then the workStatus rule, then the command. */
     private callCommand;
-    /** @internal The web phone answers; overridden once the phone exists. */
-    protected answerOnPhone(): Promise<Success>;
+    /** Answers on the web phone (in the tab that owns the session). */
+    private answerOnPhone;
+    private phone;
+    private phoneLoading;
+    /** @internal Loads the phone chunk; each entry point says where it lives. */
+    protected loadPhone(): Promise<PhoneModule>;
+    private phoneModule;
+    private startPhone;
+    /** A reloaded page (or a tab taking over) of an agent logged in with the web phone registers it again. */
+    private restorePhone;
+    private stopPhone;
+    /** The web phone's state and, during a call, its media statistics; undefined without a web phone. */
+    getPhoneStats(): Promise<PhoneStatus | undefined>;
+    /** The microphones and speakers the web phone can use (labels need microphone permission). */
+    listAudioDevices(): Promise<AudioDevice[]>;
+    /** Chooses the web phone's microphone (during a call too); undefined for the default. */
+    setAudioInput(deviceId: string | undefined): Promise<void>;
+    /** Chooses the web phone's speaker; undefined for the default. */
+    setAudioOutput(deviceId: string | undefined): Promise<void>;
     /**
      * Validates (prepare throws before anything is sent), sends the command, and adapts the result.
      * The server answers with the spec's fields; `status: 'success'` is always there.
@@ -731,5 +824,17 @@ declare class Agent {
     private serverUrl;
 }
 
+/**
+ * The ES module entry: the public API and its types, nothing else. Nothing runs at import time.
+ *
+ *   import { Agent } from 'sobot-call-sdk'
+ *   const agent = new Agent({ server: 'https://cc.example.com' })
+ */
+
+/** `new Agent(options)`: the Sobot call SDK's agent, with the web phone as a lazily loaded chunk. */
+declare class Agent extends Agent$1 {
+    protected loadPhone(): Promise<PhoneModule>;
+}
+
 export { Agent, DefaultReconnectPolicy, ERRORS, PROTOCOL_VERSION, SobotError, Agent as agent };
-export type { AfterCallWorkEvent, AgentEvent, AgentFields, AgentOptions, AgentSnapshot, AgentStateInfo, AgentsParams, AgentsResult, AnySobotEvent, CallEvent, CallFields, CallType, Callbacks, CanJoinedInfoResult, CdrEvent, CommandOptions, ConnectionChangedEvent, ConnectionChangedReason, ConsultParams, CountsInQueueResult, DNRole, DelayAcwParams, DtmfEvent, DtmfParams, ErrorCode, ErrorEvent, EventEnvelope, FetchLike, InitAgentParams, InitResult, JoinedQueuesResult, LatencyEvent, ListenerMap, LoginInfoResult, LoginParams, LoginResult, MakeCallParams, MakeCallResult, NotReadyParams, Params, PartyRole, PhoneType, PhoneTypeEntry, PhoneTypeResult, QueueEntry, QueuesParams, QueuesResult, ReconnectContext, ReconnectPolicy, RefreshTokenParams, RegainStatusEvent, RouteEntry, RoutesResult, ServerEventName, SetRouteParams, SobotErrorResult, SobotEventMap, SobotEventName, StatesResult, Success, SuperviseCallParams, TargetAgentParams, TargetType, TierEvent, TokenInvalidEvent, TransferParams, UnusedExtsParams, UnusedExtsResult, WebSocketCtor, WebSocketLike, WorkStatus, WorkStatusInfo };
+export type { AfterCallWorkEvent, AgentEvent, AgentFields, AgentOptions, AgentSnapshot, AgentStateInfo, AgentsParams, AgentsResult, AnySobotEvent, AudioDevice, CallEvent, CallFields, CallType, Callbacks, CanJoinedInfoResult, CdrEvent, CommandOptions, ConnectionChangedEvent, ConnectionChangedReason, ConsultParams, CountsInQueueResult, DNRole, DelayAcwParams, DtmfEvent, DtmfParams, ErrorCode, ErrorEvent, EventEnvelope, FetchLike, InitAgentParams, InitResult, JoinedQueuesResult, LatencyEvent, ListenerMap, LoginInfoResult, LoginParams, LoginResult, MakeCallParams, MakeCallResult, NotReadyParams, Params, PartyRole, PhoneStats, PhoneStatus, PhoneType, PhoneTypeEntry, PhoneTypeResult, QueueEntry, QueuesParams, QueuesResult, ReconnectContext, ReconnectPolicy, RefreshTokenParams, RegainStatusEvent, RouteEntry, RoutesResult, ServerEventName, SetRouteParams, SobotErrorResult, SobotEventMap, SobotEventName, StatesResult, Success, SuperviseCallParams, TargetAgentParams, TargetType, TierEvent, TokenInvalidEvent, TransferParams, UnusedExtsParams, UnusedExtsResult, WebSocketCtor, WebSocketLike, WorkStatus, WorkStatusInfo };

@@ -51,6 +51,10 @@ export interface AgentCoreHooks {
   onAvailabilityChanged?(agent: AgentRecord, rt: AgentRuntime): void
   /** resetLogout and forceLogout hang up whatever the agent is on. */
   hangupAll?(agent: AgentRecord, referenceID: string): void
+  /** Every workStatus change (routing keeps each agent's idle time from it). */
+  onWorkStatus?(agent: AgentRecord, from: WorkStatus, to: WorkStatus): void
+  /** Extra fields for the login result (the web phone's SIP identity). */
+  loginExtras?(agent: AgentRecord, rt: AgentRuntime): Record<string, unknown>
 }
 
 const offline = (now: number): AgentRuntime => ({
@@ -163,9 +167,11 @@ export class AgentCore {
   /** Moves workStatus by the table. */
   setWorkStatus(a: AgentRecord, action: WorkStatusAction): WorkStatus {
     const rt = this.runtime(a.uuid)
-    const to = nextWorkStatus(rt.workStatus, action, rt.agentState)
-    if (to !== rt.workStatus) rt.workStatusTs = this.now()
+    const from = rt.workStatus
+    const to = nextWorkStatus(from, action, rt.agentState)
+    if (to !== from) rt.workStatusTs = this.now()
     rt.workStatus = to
+    if (to !== from) this.hooks.onWorkStatus?.(a, from, to)
     return to
   }
 
@@ -207,8 +213,9 @@ export class AgentCore {
     this.emit('EventAgentLogin', a, c.referenceID)
     this.emit(rt.agentState === 1 ? 'EventAgentReady' : 'EventAgentNotReady', a, c.referenceID)
     this.hooks.onLogin?.(a, rt)
+    const extras = this.hooks.loginExtras?.(a, rt) ?? {}
     this.hooks.onAvailabilityChanged?.(a, rt)
-    return { agentState, phoneType, bindExt, bindMobile, reasonCode: rt.reasonCode }
+    return { agentState, phoneType, bindExt, bindMobile, reasonCode: rt.reasonCode, ...extras }
   }
 
   logout(c: Caller): Record<string, unknown> {
@@ -246,6 +253,16 @@ export class AgentCore {
     if (rt.agentState === 0) throw new SobotError('NOT_LOGGED_IN', `Agent ${a.agentID} is offline.`)
     this.setAgentState(a, action, reasonCode)
     if (rt.workStatus === 'ready' || rt.workStatus === 'occupied') this.setWorkStatus(a, rt.agentState === 1 ? 'ready' : 'notReady')
+    this.emit(rt.agentState === 1 ? 'EventAgentReady' : 'EventAgentNotReady', a, referenceID)
+    this.hooks.onAvailabilityChanged?.(a, rt)
+  }
+
+  /** The agent is idle again (a call or ACW ended): workStatus follows agentState, with its event. */
+  becomeIdle(a: AgentRecord, referenceID: string): void {
+    const rt = this.runtime(a.uuid)
+    if (rt.agentState === 0) return
+    rt.call = undefined
+    this.setWorkStatus(a, 'release')
     this.emit(rt.agentState === 1 ? 'EventAgentReady' : 'EventAgentNotReady', a, referenceID)
     this.hooks.onAvailabilityChanged?.(a, rt)
   }

@@ -26,6 +26,7 @@ import {
 } from '../model/validate'
 import { LOGIN_FORBIDDEN_IN, LOGOUT_ALLOWED_IN } from '../model/workStatus'
 import { claimOwnership, TabMember, TabOwner, tabsSupported, type SharedState } from '../tabs/TabBridge'
+import type { AudioDevice, PhoneConfig, PhoneModule, PhoneStatus, WebPhoneLike } from '../phone/types'
 import { reportListenerError, settle, type Callbacks } from './adapter'
 import type {
   AgentsParams,
@@ -72,6 +73,11 @@ export interface AgentOptions {
   heartbeatTimeoutMs?: number
   /** How long commands wait for handleRefreshToken after EventTokenInvalid (the spec: 10 s). */
   tokenWaitMs?: number
+  /** The web phone: play a ringtone for incoming calls (default true). */
+  ringtone?: boolean
+  /** The web phone's microphone and speaker (deviceIds from listAudioDevices()). */
+  audioInputDeviceId?: string
+  audioOutputDeviceId?: string
 }
 
 type Lifecycle = 'new' | 'initializing' | 'online' | 'offline' | 'destroyed'
@@ -79,6 +85,8 @@ type Lifecycle = 'new' | 'initializing' | 'online' | 'offline' | 'destroyed'
 /** Where commands go: the wire (the tab that owns the session) or the owning tab (allowStorageListen). */
 interface Session {
   send(name: string, params: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult>
+  /** Round trip of the event socket's heartbeat, ms (0 where unknown). */
+  rttMs(): number
   setToken(token: string): void
   close(err: SobotError): void
   companyId: string
@@ -110,7 +118,9 @@ export class Agent {
   private session: Session | undefined
   private snap: AgentSnapshot = INITIAL_SNAPSHOT
 
-  constructor(private readonly options: AgentOptions = {}) {}
+  constructor(private readonly options: AgentOptions = {}) {
+    this.options = { ...options }
+  }
 
   /** The agent's state as the SDK last learned it from the server. */
   get state(): Readonly<AgentSnapshot> {
@@ -221,11 +231,13 @@ export class Agent {
       }))
       session = {
         send: (name, params, opts) => commands.send(name, params, opts),
+        rttMs: () => sock.rttMs,
         setToken: (token) => {
           commands.setToken(token)
           sock.retryNow()
         },
         close: (err) => {
+          this.stopPhone()
           sock.close()
           commands.dispose(err)
           this.tabOwner?.close()
@@ -257,6 +269,7 @@ export class Agent {
           (token) => own.setToken(token),
         )
       }
+      if (this.snap.agentState !== 0 && this.snap.phoneType === 'webrtc') void this.restorePhone(own)
       return { status: 'success', agentStateInfo: init.agentStateInfo, workStatusInfo: init.workStatusInfo }
     } catch (e) {
       socket?.close()
@@ -279,6 +292,7 @@ export class Agent {
     this.snap = shared.snapshot
     this.session = {
       send: async (name, params, opts) => (await member.send(name, params, opts.timeoutMs)) as SuccessResult,
+      rttMs: () => 0,
       setToken: (token) => member.setToken(token),
       close: (err) => member.close(err),
       companyId: shared.companyId,
@@ -313,6 +327,7 @@ export class Agent {
   /** Every event from the server (or the owner tab): the snapshot first, then the listeners, then the other tabs. */
   private deliver(ev: AnySobotEvent): void {
     this.snap = applyEvent(this.snap, ev)
+    if (ev.messageID === 'EventAgentLogout') this.stopPhone()
     this.emit(ev)
     this.tabOwner?.broadcast(ev)
     if (ev.messageID === 'EventAgentConnectionChanged' && this.isMember && this.session) {
@@ -340,6 +355,7 @@ export class Agent {
     this.session = undefined
     this.life = 'destroyed'
     s?.close(new SobotError('DESTROYED'))
+    this.stopPhone()
     this.releaseTabs?.()
     this.releaseTabs = undefined
     this.emitter.removeAllListeners()
@@ -348,7 +364,8 @@ export class Agent {
   // --- login operations ----------------------------------------------------------------------
 
   login(p: Params<LoginParams, LoginResult>): Promise<LoginResult> {
-    return this.command<LoginResult>('login', p, () => {
+    return settle(p, async () => {
+      const s = this.requireSession()
       const params = {
         agentState: parseLoginAgentState(p.agentState),
         phoneType: parsePhoneType(p.phoneType),
@@ -359,7 +376,19 @@ export class Agent {
       if (LOGIN_FORBIDDEN_IN.has(this.snap.workStatus)) {
         throw new SobotError('LOGIN_FORBIDDEN', `Login is not allowed while the agent is ${this.snap.workStatus}.`)
       }
-      return params
+      // A web phone that cannot work (no secure context, no microphone) fails the login before it is sent.
+      if (params.phoneType === 'webrtc' && !this.isMember) await (await this.phoneModule()).preflight(this.options.audioInputDeviceId)
+      const res = (await s.send('login', params, { signal: p.signal, timeoutMs: p.timeoutMs })) as unknown as LoginResult & { phone?: PhoneConfig }
+      const { phone, ...result } = res
+      if (phone && !this.isMember) {
+        try {
+          await this.startPhone(s, phone)
+        } catch (e) {
+          await s.send('logout', {}, {}).catch(() => {})
+          throw e
+        }
+      } else if (!phone) this.stopPhone()
+      return result
     })
   }
 
@@ -611,9 +640,89 @@ export class Agent {
     })
   }
 
-  /** @internal The web phone answers; overridden once the phone exists. */
-  protected answerOnPhone(): Promise<Success> {
-    return Promise.reject(new SobotError('PHONE_NOT_REGISTERED', 'answer() answers the web phone; with phoneType sip or pstn, answer on the phone itself.'))
+  /** Answers on the web phone (in the tab that owns the session). */
+  private async answerOnPhone(): Promise<Success> {
+    if (this.isMember) return (await this.requireSession().send('answer', {}, {})) as unknown as Success
+    if (!this.phone) throw new SobotError('PHONE_NOT_REGISTERED', 'answer() answers the web phone; with phoneType sip or pstn, answer on the phone itself.')
+    await this.phone.answer()
+    return { status: 'success' }
+  }
+
+  // --- the web phone ---------------------------------------------------------------------------
+
+  private phone: WebPhoneLike | undefined
+  private phoneLoading: Promise<PhoneModule> | undefined
+
+  /** @internal Loads the phone chunk; each entry point says where it lives. */
+  protected loadPhone(): Promise<PhoneModule> {
+    return Promise.reject(new SobotError('WEBRTC_UNSUPPORTED', 'This build has no web phone.'))
+  }
+
+  private phoneModule(): Promise<PhoneModule> {
+    this.phoneLoading ??= this.loadPhone().catch((e: unknown) => {
+      this.phoneLoading = undefined
+      throw e instanceof SobotError ? e : new SobotError('PHONE_FAILED', 'The web phone could not be loaded.', { cause: e })
+    })
+    return this.phoneLoading
+  }
+
+  private async startPhone(s: Session, cfg: PhoneConfig): Promise<void> {
+    this.stopPhone()
+    const mod = await this.phoneModule()
+    const phone = new mod.WebPhone(cfg, {
+      wsUrl: `${this.serverUrl().replace(/^http/, 'ws')}${cfg.sipPath}`,
+      ringtone: this.options.ringtone,
+      inputDeviceId: this.options.audioInputDeviceId,
+      outputDeviceId: this.options.audioOutputDeviceId,
+      onStats: (st) =>
+        this.emitLocal('EventJanusLatency', { ping: st.ping, jitter: st.jitter, loss: (st.lossFraction * 100).toFixed(1), quality: st.quality, ctiPing: s.rttMs() }),
+      onUnregistered: (reason) => this.emitLocal('EventError', { errorCode: 'PHONE_NOT_REGISTERED', errorMessage: `The web phone lost its registration (${reason}).` }),
+    })
+    this.phone = phone
+    try {
+      await phone.register()
+    } catch (e) {
+      if (this.phone === phone) this.stopPhone()
+      throw e
+    }
+  }
+
+  /** A reloaded page (or a tab taking over) of an agent logged in with the web phone registers it again. */
+  private async restorePhone(s: Session): Promise<void> {
+    try {
+      const res = (await s.send('phone', {}, {})) as unknown as { phone?: PhoneConfig }
+      if (res.phone && this.session === s) await this.startPhone(s, res.phone)
+    } catch (e) {
+      const err = toSobotError(e)
+      this.emitLocal('EventError', { errorCode: err.errorCode, errorMessage: err.errorMessage })
+    }
+  }
+
+  private stopPhone(): void {
+    this.phone?.close()
+    this.phone = undefined
+  }
+
+  /** The web phone's state and, during a call, its media statistics; undefined without a web phone. */
+  async getPhoneStats(): Promise<PhoneStatus | undefined> {
+    return this.phone?.status()
+  }
+
+  /** The microphones and speakers the web phone can use (labels need microphone permission). */
+  async listAudioDevices(): Promise<AudioDevice[]> {
+    return (await this.phoneModule()).listAudioDevices()
+  }
+
+  /** Chooses the web phone's microphone (during a call too); undefined for the default. */
+  async setAudioInput(deviceId: string | undefined): Promise<void> {
+    this.options.audioInputDeviceId = deviceId
+    await this.phone?.setInputDevice(deviceId)
+  }
+
+  /** Chooses the web phone's speaker; undefined for the default. */
+  async setAudioOutput(deviceId: string | undefined): Promise<void> {
+    this.options.audioOutputDeviceId = deviceId
+    await this.phone?.setOutputDevice(deviceId)
   }
 
   /**

@@ -64,9 +64,9 @@ describe('login operations against the real server', () => {
 
   it('logs in DND by default, and the event carries the referenceID of the command', async () => {
     const { agent, log } = await agentFor('1002')
-    await agent.login({ phoneType: 'webrtc' })
+    await agent.login({ phoneType: 'pstn' })
     const ev = await log.waitFor('EventAgentNotReady')
-    expect(ev).toMatchObject({ agentState: '2', reasonCode: '2', workStatus: 'occupied', phoneType: 'webrtc' })
+    expect(ev).toMatchObject({ agentState: '2', reasonCode: '2', workStatus: 'occupied', phoneType: 'pstn' })
   })
 
   it('answers every query with the spec\'s fields', async () => {

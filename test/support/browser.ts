@@ -27,10 +27,14 @@ export interface ChromiumSession {
   close(): Promise<void>
 }
 
-export async function launchChromium(): Promise<ChromiumSession> {
+/** extraArgs replace the defaults they name (e.g. `--use-fake-ui-for-media-stream=deny`). */
+export async function launchChromium(extraArgs: string[] = []): Promise<ChromiumSession> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}; run scripts/ensure-system-deps.sh`)
   const userDir = mkdtempSync(path.join(tmpdir(), 'sobot-chromium-'))
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, `--user-data-dir=${userDir}`].filter((a) => !a.startsWith('--user-data-dir')), timeout: 30_000 })
+  const names = new Set(extraArgs.map((a) => a.split('=')[0]))
+  // Playwright makes a fresh profile itself (it refuses --user-data-dir in args).
+  const args = [...CHROMIUM_ARGS.filter((a) => !names.has(a.split('=')[0])), ...extraArgs]
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args, timeout: 30_000 })
   const contexts: BrowserContext[] = []
   return {
     browser,

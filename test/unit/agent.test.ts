@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Agent } from '../../src/agent/Agent'
+import { Agent, type AgentOptions } from '../../src/agent/Agent'
+import type { PhoneConfig, PhoneModule, PhoneOptions, PhoneStatus, WebPhoneLike } from '../../src/phone/types'
 import type { AnySobotEvent } from '../../src/events'
 import { FakeFetch, FakeSocket } from './fakes'
 
@@ -57,8 +58,8 @@ describe('Agent facade', () => {
     const agent = await initialised(ff)
     expect(ff.calls[0]!.body).toMatchObject({ companyId: 'demo', agent: '1001', agentType: '0' })
     const success = vi.fn()
-    await agent.login({ agentState: ' 1 ', phoneType: ' webrtc ', bindExt: ' 8001 ', success })
-    expect(ff.calls[1]!.body).toMatchObject({ agentState: '1', phoneType: 'webrtc', bindExt: '8001' })
+    await agent.login({ agentState: ' 1 ', phoneType: ' sip ', bindExt: ' 8001 ', success })
+    expect(ff.calls[1]!.body).toMatchObject({ agentState: '1', phoneType: 'sip', bindExt: '8001' })
     expect(ff.calls[1]!.headers['x-sobot-session']).toBe('s1')
     expect(success).toHaveBeenCalledWith({ status: 'success' })
     agent.destroy()
@@ -192,5 +193,105 @@ describe('Agent facade', () => {
     push({ messageID: 'EventReleased', workStatus: 'sorting', callID: 'c1' })
     expect(agent.state.calls).toEqual([])
     agent.destroy()
+  })
+})
+
+/** A phone module whose phones the test controls. */
+class FakePhone implements WebPhoneLike {
+  static last: FakePhone | undefined
+  static registerFails = false
+  closed = false
+  answered = 0
+  ringing = false
+  constructor(readonly cfg: PhoneConfig, readonly opts: PhoneOptions) {
+    FakePhone.last = this
+  }
+  async register(): Promise<void> {
+    if (FakePhone.registerFails) throw Object.assign(new Error('no'), { errorCode: 'PHONE_FAILED', errorMessage: 'refused' })
+  }
+  async answer(): Promise<void> {
+    this.answered++
+  }
+  async status(): Promise<PhoneStatus> {
+    return { registered: true, ringing: this.ringing, ringtonePlaying: false, inCall: false }
+  }
+  async setInputDevice(): Promise<void> {}
+  async setOutputDevice(): Promise<void> {}
+  close(): void {
+    this.closed = true
+  }
+}
+
+const preflights: (string | undefined)[] = []
+const fakeModule: PhoneModule = {
+  WebPhone: FakePhone,
+  preflight: async (id) => {
+    preflights.push(id)
+  },
+  listAudioDevices: async () => [],
+}
+
+class PhoneAgent extends Agent {
+  protected override loadPhone(): Promise<PhoneModule> {
+    return Promise.resolve(fakeModule)
+  }
+}
+
+describe('Agent facade with the web phone', () => {
+  let ff: FakeFetch
+  const PHONE: PhoneConfig = { sipPath: '/sip', uri: 'sip:1_web_8001@cc.local', authorizationUser: '1_web_8001', password: 'p', displayName: 'A' }
+  beforeEach(() => {
+    ff = new FakeFetch()
+    FakeSocket.reset()
+    seq = 0
+    FakePhone.last = undefined
+    FakePhone.registerFails = false
+    preflights.length = 0
+  })
+
+  async function phoneAgent(opts: AgentOptions = {}): Promise<PhoneAgent> {
+    ff.respond((name) => ({ status: 200, body: name === 'init' ? INIT : name === 'login' ? { status: 'success', phoneType: 'webrtc', phone: PHONE } : { status: 'success' } }))
+    const agent = new PhoneAgent({ server: 'https://cc.example', fetch: ff.fetch, WebSocket: FakeSocket, ...opts })
+    const p = agent.initAgent({ token: 't', companyId: 'demo', agent: '1001' })
+    await vi.waitFor(() => expect(FakeSocket.instances.length).toBe(1))
+    FakeSocket.last.serverOpen()
+    FakeSocket.last.serverSend({ t: 'welcome', sessionId: 's1', resumed: true, seq: 0 })
+    await p
+    return agent
+  }
+
+  it('checks the microphone before login, registers the phone after, and keeps its SIP identity to itself', async () => {
+    const agent = await phoneAgent({ audioInputDeviceId: 'mic-2' })
+    const res = await agent.login({ agentState: '1', phoneType: 'webrtc' })
+    expect(preflights).toEqual(['mic-2'])
+    expect(res).not.toHaveProperty('phone')
+    expect(FakePhone.last!.cfg).toEqual(PHONE)
+    expect(FakePhone.last!.opts.wsUrl).toBe('wss://cc.example/sip')
+    push({ messageID: 'EventRinging', workStatus: 'calling', callID: 'c1' })
+    await agent.answer()
+    expect(FakePhone.last!.answered).toBe(1)
+    push({ messageID: 'EventAgentLogout', agentState: '0', workStatus: 'offline' })
+    expect(FakePhone.last!.closed).toBe(true)
+    agent.destroy()
+  })
+
+  it('logs out again and fails the login when the phone cannot register', async () => {
+    const agent = await phoneAgent()
+    FakePhone.registerFails = true
+    await expect(agent.login({ agentState: '1', phoneType: 'webrtc' })).rejects.toMatchObject({ errorCode: 'PHONE_FAILED' })
+    expect(ff.names()).toEqual(['init', 'login', 'logout'])
+    expect(FakePhone.last!.closed).toBe(true)
+    agent.destroy()
+  })
+
+  it('reports voice quality as EventJanusLatency with the loss as a percentage', async () => {
+    const agent = await phoneAgent()
+    await agent.login({ agentState: '1', phoneType: 'webrtc' })
+    const got = vi.fn()
+    agent.on('EventJanusLatency', got)
+    FakePhone.last!.opts.onStats!({ ping: 40, jitter: 3, lossFraction: 0.012, quality: 'e' })
+    expect(got).toHaveBeenCalledWith(expect.objectContaining({ messageID: 'EventJanusLatency', ping: 40, jitter: 3, loss: '1.2', quality: 'e', ctiPing: 0 }))
+    agent.destroy()
+    expect(FakePhone.last!.closed).toBe(true)
   })
 })

@@ -1,0 +1,724 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { SobotError } from '../../src/errors'
+import type { AnySobotEvent, CallEvent, CallType, SobotEventName, WorkStatusInfo } from '../../src/events'
+import { checkCallCommand } from '../../src/model/callRules'
+import type { DNRole } from '../../src/model/dnRole'
+import { optString, parseDelayTime, parseDialNumber, parseDtmf, parseUserData } from '../../src/model/validate'
+import type { AgentCore, Caller } from '../acd/agents'
+import type { AgentRecord, Directory, SkillGroup } from '../acd/directory'
+import { MusicOnHoldSource, type AudioSource } from '../switch/audio'
+import type { B2bua, Call, CallLeg, EndCause } from '../switch/b2bua'
+import type { SipLeg } from '../switch/sipLeg'
+import type { Logger } from '../util/logger'
+import { TRUNK_USER, type PhoneBook } from './phones'
+import type { PrivacyNumbers } from './privacy'
+import { queueSettings, type QueueSettings } from './queueSettings'
+import type { CallRecord, CallRecordSink } from './records'
+
+/** The agent's phone is rung this long for a makeCall before the call is given up. */
+export const AGENT_LEG_TIMEOUT_MS = 30_000
+/** The customer of a makeCall is rung this long. */
+export const CUSTOMER_RING_TIMEOUT_MS = 45_000
+/** ACW after an outbound call (no queue says otherwise). */
+export const OUTBOUND_WRAP_UP_S = 10
+/** Header on every INVITE to an agent's phone: the CTI call it belongs to. */
+export const CALL_ID_HEADER = 'X-Sobot-Call-ID'
+/** Header on INVITEs a web phone must answer by itself (the agent's own makeCall). */
+export const AUTO_ANSWER_HEADER = 'X-Sobot-Auto-Answer'
+
+type PartyState = 'dialing' | 'ringing' | 'established' | 'released'
+
+/** One agent's part in a call. */
+interface Party {
+  readonly partyID: string
+  readonly agent: AgentRecord
+  role: DNRole
+  state: PartyState
+  leg?: CallLeg
+  muted: boolean
+  answeredAt?: number
+  /** Why the agent's leg ended before it was answered. */
+  refused?: 'rejected' | 'noAnswer'
+}
+
+/** A call as the contact center tracks it: the switch's call plus the CTI view of it. */
+interface CcCall {
+  readonly id: string
+  readonly type: CallType
+  readonly companyId: string
+  readonly sw: Call
+  readonly ANI: string
+  readonly DNIS: string
+  readonly customerNumber: string
+  readonly queue?: SkillGroup
+  readonly settings: QueueSettings
+  readonly attachedData: Record<string, unknown>
+  readonly parties: Party[]
+  /** Agents already offered this call (not offered again). */
+  readonly tried: Set<string>
+  readonly startedAt: number
+  enqueuedAt?: number
+  answeredAt?: number
+  holdStartedAt?: number
+  holdMs: number
+  onHold: boolean
+  recorded: boolean
+  recordPath: string | null
+  ended: boolean
+  releasedBy?: 'agent' | 'customer' | 'system'
+  referenceID: string
+}
+
+export interface CallControlDeps {
+  dir: Directory
+  core: AgentCore
+  publish: (agentUUID: string, ev: AnySobotEvent) => void
+  b2bua: B2bua
+  phones: PhoneBook
+  privacy: PrivacyNumbers
+  records: CallRecordSink
+  recordingsDir: string
+  logger: Logger
+  /** Music for waiting customers (default: the generated music on hold). */
+  waitMusic?: () => AudioSource
+  now?: () => number
+}
+
+/**
+ * Call control: routes inbound calls to agents, places the agents' outbound calls, carries out the
+ * SDK's call commands on the switch, runs after-call work, and tells every agent party what happened
+ * with the events of docs/EVENTS.md.
+ */
+export class CallControl {
+  private readonly calls = new Map<string, CcCall>()
+  /** Calls waiting for an agent, per skill group, first come first served. */
+  private readonly waiting = new Map<string, CcCall[]>()
+  /** When each agent last became ready (longest idle is offered first). */
+  private readonly idleSince = new Map<string, number>()
+  private readonly acw = new Map<string, { deadline: number; timer: ReturnType<typeof setTimeout>; startedAt: number; callID: string }>()
+  private readonly now: () => number
+  private dispatching = false
+  private closed = false
+
+  constructor(private readonly d: CallControlDeps) {
+    this.now = d.now ?? Date.now
+    mkdirSync(d.recordingsDir, { recursive: true })
+    d.b2bua.on('call', (sw) => void this.onInbound(sw))
+  }
+
+  // --- queries for other parts -------------------------------------------------------------------
+
+  /** Customers waiting in a skill group. */
+  waitingCount(queueId: string): number {
+    return this.waiting.get(queueId)?.length ?? 0
+  }
+
+  /** Calls in progress (the realtime view). */
+  active(): { callId: string; companyId: string; direction: 'callin' | 'callout'; customerNumber: string; number: string; agents: string[]; startTime: number; answeredTime: number }[] {
+    return [...this.calls.values()].map((c) => ({
+      callId: c.id,
+      companyId: c.companyId,
+      direction: c.type === 'Outbound' ? 'callout' : 'callin',
+      customerNumber: c.customerNumber,
+      number: c.type === 'Outbound' ? c.ANI : c.DNIS,
+      agents: c.parties.filter((p) => p.state !== 'released').map((p) => p.agent.agentID),
+      startTime: c.startedAt,
+      answeredTime: c.answeredAt ?? 0,
+    }))
+  }
+
+  // --- hooks from the agent core ---------------------------------------------------------------
+
+  onWorkStatus(a: AgentRecord, to: string): void {
+    if (to === 'ready') this.idleSince.set(a.uuid, this.now())
+  }
+
+  /** An agent became available (or its phone registered): offer it a waiting call. */
+  onAvailable(): void {
+    queueMicrotask(() => this.dispatch())
+  }
+
+  /** resetLogout / forceLogout: hang up the agent's calls and end its ACW. */
+  hangupAll(a: AgentRecord): void {
+    this.endAcw(a, '', 'silent')
+    for (const c of this.calls.values()) {
+      const p = this.partyOf(c, a)
+      if (!p) continue
+      if (p.state === 'ringing' || p.state === 'dialing') {
+        p.refused = 'rejected'
+        p.leg?.sip.cancel()
+      }
+      if (c.type === 'Outbound' || p.state === 'established') void c.sw.hangup('agent-hangup')
+    }
+  }
+
+  onLogout(a: AgentRecord): void {
+    this.endAcw(a, '', 'silent')
+    this.idleSince.delete(a.uuid)
+  }
+
+  // --- inbound ---------------------------------------------------------------------------------
+
+  private async onInbound(sw: Call): Promise<void> {
+    const sip = sw.customer?.sip
+    if (!sip) return
+    if (!this.d.phones.mayCallIn(sip.connectionId)) {
+      sip.reject(403, 'Forbidden')
+      return
+    }
+    const DNIS = sip.request?.ruri?.user ?? ''
+    const ANI = callerNumber(sip)
+    const queue = this.d.dir.queues.get(DNIS)
+    if (!queue) {
+      sip.reject(404, 'No such number')
+      return
+    }
+    const call = this.track(sw, {
+      type: 'Inbound',
+      companyId: queue.companyId,
+      ANI,
+      DNIS,
+      customerNumber: ANI,
+      queue,
+      attachedData: {},
+      referenceID: '',
+    })
+    sw.ringCustomer()
+    try {
+      await sw.answerCustomer()
+    } catch (err) {
+      this.d.logger.warn(`call ${call.id}: answering the customer failed: ${String(err)}`)
+      await sw.hangup('error')
+      return
+    }
+    if (sw.ended || !sw.customer) return
+    sw.play(sw.customer, (this.d.waitMusic ?? (() => new MusicOnHoldSource()))())
+    call.enqueuedAt = this.now()
+    const list = this.waiting.get(queue.id) ?? []
+    list.push(call)
+    this.waiting.set(queue.id, list)
+    this.dispatch()
+  }
+
+  /** Agents who may take a call of this skill group: by group priority, then longest idle. */
+  private candidates(call: CcCall): AgentRecord[] {
+    const q = call.queue!
+    const routes = this.d.dir.routing.filter((r) => r.queueId === q.id).sort((a, b) => a.priority - b.priority)
+    const seen = new Set<string>()
+    const out: AgentRecord[] = []
+    for (const prio of [...new Set(routes.map((r) => r.priority))]) {
+      const tier: AgentRecord[] = []
+      for (const r of routes.filter((x) => x.priority === prio)) {
+        for (const uuid of this.d.dir.groups.get(r.groupId)?.agentUUIDs ?? []) {
+          if (seen.has(uuid)) continue
+          seen.add(uuid)
+          const a = this.d.dir.agents.get(uuid)
+          if (a && this.routable(a, call)) tier.push(a)
+        }
+      }
+      tier.sort((x, y) => (this.idleSince.get(x.uuid) ?? 0) - (this.idleSince.get(y.uuid) ?? 0))
+      out.push(...tier)
+    }
+    return out
+  }
+
+  private routable(a: AgentRecord, call: CcCall): boolean {
+    const rt = this.d.core.runtime(a.uuid)
+    return rt.agentState === 1 && rt.workStatus === 'ready' && !call.tried.has(a.uuid) && this.d.phones.reachable(a, rt)
+  }
+
+  /** Offers waiting calls to available agents, first come first served per skill group. */
+  dispatch(): void {
+    if (this.dispatching || this.closed) return
+    this.dispatching = true
+    try {
+      for (const [queueId, list] of this.waiting) {
+        for (const call of [...list]) {
+          if (call.ended || call.sw.ended) {
+            this.unqueue(call)
+            continue
+          }
+          const agent = this.candidates(call)[0]
+          if (!agent) continue
+          this.unqueue(call)
+          this.offer(call, agent)
+        }
+        if (!list.length) this.waiting.delete(queueId)
+      }
+    } finally {
+      this.dispatching = false
+    }
+  }
+
+  private unqueue(call: CcCall): void {
+    if (!call.queue) return
+    const list = this.waiting.get(call.queue.id)
+    if (!list) return
+    const i = list.indexOf(call)
+    if (i >= 0) list.splice(i, 1)
+  }
+
+  /** Rings one agent for a waiting call; on no answer or rejection the call goes back to the queue. */
+  private offer(call: CcCall, agent: AgentRecord): void {
+    const rt = this.d.core.runtime(agent.uuid)
+    const target = this.d.phones.target(agent, rt)!
+    call.tried.add(agent.uuid)
+    const party: Party = { partyID: randomUUID(), agent, role: 'Destination', state: 'ringing', muted: false }
+    call.parties.push(party)
+    this.d.core.setWorkStatus(agent, 'reserve')
+    this.d.core.setWorkStatus(agent, 'ring')
+    this.setCallInfo(call, party)
+    this.emitCall('EventRinging', call, party)
+    call.sw
+      .connectAgent(target.aor, {
+        timeoutMs: call.settings.answerTimeoutSeconds * 1000,
+        endCallOnFailure: false,
+        fromUser: call.ANI || 'anonymous',
+        ...(target.toUser ? { toUser: target.toUser } : {}),
+        extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`],
+        onLeg: (leg) => (party.leg = leg),
+      })
+      .then((leg) => {
+        party.leg = leg
+        this.established(call, party)
+      })
+      .catch(() => {
+        if (call.sw.ended || call.ended) return // the customer left: the end of the call tells the agent
+        const cause = party.refused ?? 'noAnswer'
+        this.release(call, party, 'EventReleased', { releaseCause: cause }, false)
+        // Back to the head of its queue for the next agent.
+        const list = this.waiting.get(call.queue!.id) ?? []
+        list.unshift(call)
+        this.waiting.set(call.queue!.id, list)
+        this.dispatch()
+      })
+  }
+
+  private established(call: CcCall, party: Party): void {
+    if (party.state === 'released') return
+    party.state = 'established'
+    party.answeredAt = this.now()
+    call.answeredAt ??= party.answeredAt
+    if (call.sw.customer) call.sw.play(call.sw.customer, undefined)
+    this.d.core.setWorkStatus(party.agent, 'establish')
+    this.setCallInfo(call, party)
+    this.emitCall('EventEstablished', call, party)
+    if (call.settings.recordCalls && !call.recorded && call.sw.customer?.participant) {
+      call.recorded = true
+      call.recordPath = path.join(this.d.recordingsDir, `${call.id}.wav`)
+      call.sw.startRecording(call.recordPath).catch((e: unknown) => {
+        this.d.logger.warn(`call ${call.id}: recording failed: ${String(e)}`)
+        call.recorded = false
+        call.recordPath = null
+      })
+    }
+  }
+
+  // --- outbound --------------------------------------------------------------------------------
+
+  makeCall(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
+    const a = c.agent
+    const rt = this.d.core.runtime(a.uuid)
+    const privacyNumber = optString('privacyNumber', body.privacyNumber, 128)
+    const otherDN = parseDialNumber('otherDN', body.otherDN, true)!
+    const ANI = parseDialNumber('ANI', body.ANI, false)
+    const outboundPlanCode = optString('outboundPlanCode', body.outboundPlanCode, 64)
+    if (ANI && outboundPlanCode) throw new SobotError('INVALID_PARAMETER', 'ANI and outboundPlanCode: give one or the other, not both.')
+    const agentANI = parseDialNumber('agentANI', body.agentANI, false)
+    const userData = parseUserData(body.userData) ?? {}
+    checkCallCommand('makeCall', rt.workStatus)
+    if (!this.d.phones.reachable(a, rt)) {
+      throw new SobotError('PHONE_NOT_REGISTERED', rt.phoneType === 'pstn' ? 'The telephone network cannot be reached.' : `The agent's ${rt.phoneType} phone is not registered.`)
+    }
+    let number = otherDN
+    if (privacyNumber) {
+      const real = this.d.privacy.resolve(a.companyId, privacyNumber)
+      if (!real) throw new SobotError('INVALID_PARAMETER', 'privacyNumber: it does not decrypt to a number of this company.')
+      number = real
+    }
+    if (number.includes('*')) throw new SobotError('INVALID_PARAMETER', 'otherDN: a masked number needs its privacyNumber.')
+    const display = ANI ?? this.defaultAni(a.companyId)
+    if (rt.workStatus === 'sorting') this.endAcw(a, c.referenceID, 'silent')
+
+    const sw = this.d.b2bua.createOutbound()
+    const call = this.track(sw, {
+      type: 'Outbound',
+      companyId: a.companyId,
+      ANI: display,
+      DNIS: otherDN,
+      customerNumber: number,
+      attachedData: userData,
+      referenceID: c.referenceID,
+    })
+    const party: Party = { partyID: randomUUID(), agent: a, role: 'Origination', state: 'dialing', muted: false }
+    call.parties.push(party)
+    call.tried.add(a.uuid)
+    this.d.core.setWorkStatus(a, 'dial')
+    this.setCallInfo(call, party)
+    this.emitCall('EventDialing', call, party)
+    const target = this.d.phones.target(a, rt)!
+    void (async () => {
+      try {
+        party.leg = await sw.connectAgent(target.aor, {
+          timeoutMs: AGENT_LEG_TIMEOUT_MS,
+          fromUser: agentANI ?? display,
+          ...(target.toUser ? { toUser: target.toUser } : {}),
+          extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`, `${AUTO_ANSWER_HEADER}: true`],
+          onLeg: (leg) => (party.leg = leg),
+        })
+        // The agent hears ringback while the customer's phone rings.
+        await sw.dialCustomer(TRUNK_USER, CUSTOMER_RING_TIMEOUT_MS, { toUser: number, fromUser: display })
+        this.established(call, party)
+      } catch (err) {
+        this.d.logger.info(`call ${call.id}: outbound failed: ${String(err)}`)
+        if (!sw.ended) await sw.hangup('error')
+      }
+    })()
+    return { callID: call.id }
+  }
+
+  /** The number shown to customers when makeCall names none: the company's first skill group line, else the company id. */
+  private defaultAni(companyId: string): string {
+    return `0${this.d.dir.companies.get(companyId)?.projectId ?? 0}000000`
+  }
+
+  // --- commands on a call ----------------------------------------------------------------------
+
+  private current(a: AgentRecord, states: PartyState[] = ['established']): { call: CcCall; party: Party } {
+    for (const call of this.calls.values()) {
+      const party = this.partyOf(call, a)
+      if (party && states.includes(party.state)) return { call, party }
+    }
+    throw new SobotError('NO_ACTIVE_CALL')
+  }
+
+  private partyOf(call: CcCall, a: AgentRecord): Party | undefined {
+    return call.parties.find((p) => p.agent.uuid === a.uuid && p.state !== 'released')
+  }
+
+  rejectCall(c: Caller): Record<string, unknown> {
+    checkCallCommand('rejectCall', this.d.core.runtime(c.agent.uuid).workStatus)
+    const { party } = this.current(c.agent, ['ringing'])
+    party.refused = 'rejected'
+    party.leg?.sip.cancel('rejected by the agent')
+    if (!party.leg) throw new SobotError('CALL_STATE_FORBIDS', 'The phone is not ringing yet; try again.')
+    return {}
+  }
+
+  hangup(c: Caller): Record<string, unknown> {
+    checkCallCommand('hangup', this.d.core.runtime(c.agent.uuid).workStatus)
+    const { call, party } = this.current(c.agent, ['ringing', 'dialing', 'established'])
+    if (party.state === 'ringing') return this.rejectCall(c)
+    call.releasedBy ??= 'agent'
+    call.referenceID = c.referenceID
+    void call.sw.hangup('agent-hangup')
+    return {}
+  }
+
+  holdCall(c: Caller): Record<string, unknown> {
+    checkCallCommand('holdCall', this.d.core.runtime(c.agent.uuid).workStatus)
+    const { call, party } = this.current(c.agent)
+    if (call.onHold) throw new SobotError('CALL_STATE_FORBIDS', 'The call is already on hold.')
+    call.onHold = true
+    call.holdStartedAt = this.now()
+    void call.sw.hold('server')
+    this.d.core.setWorkStatus(party.agent, 'hold')
+    this.emitCall('EventHeld', call, party, {}, c.referenceID)
+    return {}
+  }
+
+  retrieveCall(c: Caller): Record<string, unknown> {
+    checkCallCommand('retrieveCall', this.d.core.runtime(c.agent.uuid).workStatus)
+    const { call, party } = this.current(c.agent)
+    if (!call.onHold) throw new SobotError('CALL_STATE_FORBIDS', 'The call is not on hold.')
+    this.endHold(call)
+    void call.sw.unhold('server')
+    this.d.core.setWorkStatus(party.agent, 'retrieve')
+    this.emitCall('EventRetrieved', call, party, {}, c.referenceID)
+    return {}
+  }
+
+  private endHold(call: CcCall): void {
+    if (!call.onHold) return
+    call.onHold = false
+    call.holdMs += this.now() - (call.holdStartedAt ?? this.now())
+    call.holdStartedAt = undefined
+  }
+
+  muteCall(c: Caller): Record<string, unknown> {
+    return this.setMute(c, true)
+  }
+
+  unmute(c: Caller): Record<string, unknown> {
+    return this.setMute(c, false)
+  }
+
+  private setMute(c: Caller, muted: boolean): Record<string, unknown> {
+    checkCallCommand(muted ? 'muteCall' : 'unmute', this.d.core.runtime(c.agent.uuid).workStatus)
+    const { call, party } = this.current(c.agent, ['established', 'dialing'])
+    party.muted = muted
+    if (party.leg) call.sw.mute(party.leg, muted)
+    this.emitCall(muted ? 'EventMuteOn' : 'EventMuteOff', call, party, {}, c.referenceID)
+    return {}
+  }
+
+  sendDtmf(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
+    const digits = parseDtmf(body.dtmfDigits)
+    checkCallCommand('sendDtmf', this.d.core.runtime(c.agent.uuid).workStatus)
+    const { call, party } = this.current(c.agent, ['established', 'dialing'])
+    const customer = call.sw.customer
+    if (!customer || customer.state !== 'answered') throw new SobotError('CALL_STATE_FORBIDS', 'The far end has not answered yet.')
+    customer.media
+      .sendDtmf(digits)
+      .then(() => this.emitCall('EventDTMFSent', call, party, { dtmfDigits: digits }, c.referenceID))
+      .catch((e: unknown) => this.d.logger.warn(`call ${call.id}: DTMF failed: ${String(e)}`))
+    return {}
+  }
+
+  // --- after-call work -------------------------------------------------------------------------
+
+  private startAcw(a: AgentRecord, seconds: number, callID: string, referenceID: string): void {
+    const now = this.now()
+    const deadline = now + seconds * 1000
+    const timer = setTimeout(() => this.endAcw(a, '', 'timer'), deadline - now)
+    this.acw.set(a.uuid, { deadline, timer, startedAt: now, callID })
+    this.d.core.emit('EventAgentAfterCallWork', a, referenceID, { acwDeadline: deadline, acwSeconds: seconds })
+  }
+
+  delayACW(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
+    const delayTime = parseDelayTime(body.delayTime)
+    checkCallCommand('delayACW', this.d.core.runtime(c.agent.uuid).workStatus)
+    const w = this.acw.get(c.agent.uuid)
+    if (!w) throw new SobotError('NOT_IN_ACW')
+    clearTimeout(w.timer)
+    w.deadline += delayTime * 1000
+    w.timer = setTimeout(() => this.endAcw(c.agent, '', 'timer'), Math.max(0, w.deadline - this.now()))
+    this.d.core.emit('EventAgentAfterCallWork', c.agent, c.referenceID, {
+      acwDeadline: w.deadline,
+      acwSeconds: Math.round((w.deadline - this.now()) / 1000),
+    })
+    return { acwDeadline: w.deadline }
+  }
+
+  completeACW(c: Caller): Record<string, unknown> {
+    checkCallCommand('completeACW', this.d.core.runtime(c.agent.uuid).workStatus)
+    this.endAcw(c.agent, c.referenceID, 'complete')
+    return {}
+  }
+
+  completeACWToBusy(c: Caller): Record<string, unknown> {
+    checkCallCommand('completeACWToBusy', this.d.core.runtime(c.agent.uuid).workStatus)
+    this.d.core.setAgentState(c.agent, 'notReady', 2)
+    this.endAcw(c.agent, c.referenceID, 'complete')
+    return {}
+  }
+
+  /** Ends ACW: by its timer, by the agent, or silently (a new call, a logout). */
+  private endAcw(a: AgentRecord, referenceID: string, how: 'timer' | 'complete' | 'silent'): void {
+    const w = this.acw.get(a.uuid)
+    if (!w) return
+    clearTimeout(w.timer)
+    this.acw.delete(a.uuid)
+    const rec = this.lastRecord.get(w.callID)
+    if (rec) {
+      rec.acw_duration = Math.round((this.now() - w.startedAt) / 1000)
+      void this.d.records.save(rec)
+    }
+    if (how === 'silent') return
+    this.d.core.becomeIdle(a, referenceID)
+    this.dispatch()
+  }
+
+  // --- the end of a call -----------------------------------------------------------------------
+
+  private track(sw: Call, init: Pick<CcCall, 'type' | 'companyId' | 'ANI' | 'DNIS' | 'customerNumber' | 'attachedData' | 'referenceID'> & { queue?: SkillGroup }): CcCall {
+    const call: CcCall = {
+      id: `call-${randomUUID()}`,
+      sw,
+      ...init,
+      settings: queueSettings(init.queue),
+      parties: [],
+      tried: new Set(),
+      startedAt: this.now(),
+      holdMs: 0,
+      onHold: false,
+      recorded: false,
+      recordPath: null,
+      ended: false,
+    }
+    this.calls.set(call.id, call)
+    sw.on('legEnded', (leg) => {
+      if (leg.role === 'customer' && !call.answeredAt) call.releasedBy ??= 'customer'
+      if (leg.role === 'customer') call.releasedBy ??= 'customer'
+      else if (!call.releasedBy && call.parties.some((p) => p.leg === leg && p.state === 'established')) call.releasedBy = 'agent'
+    })
+    sw.once('ended', ({ cause }) => this.onEnded(call, cause))
+    return call
+  }
+
+  private readonly lastRecord = new Map<string, CallRecord>()
+
+  private onEnded(call: CcCall, cause: EndCause): void {
+    if (call.ended) return
+    call.ended = true
+    this.unqueue(call)
+    this.endHold(call)
+    this.calls.delete(call.id)
+    const endedAt = this.now()
+    const wrapUp = call.type === 'Outbound' ? OUTBOUND_WRAP_UP_S : call.settings.wrapUpAfterCalls ? call.settings.wrapUpSeconds : 0
+    const record = this.record(call, cause, endedAt)
+    for (const party of call.parties) {
+      if (party.state === 'released') continue
+      const abandoned = party.state === 'ringing' && (cause === 'customer-hangup' || cause === 'customer-cancel' || cause === 'transport')
+      const talked = party.state === 'established'
+      this.release(call, party, abandoned ? 'EventAbandoned' : 'EventReleased', { releaseCause: cause }, talked && wrapUp > 0, wrapUp)
+      this.emitCdr(call, party, record, cause, endedAt)
+    }
+    this.dispatch()
+  }
+
+  /**
+   * A party leaves: EventReleased (or EventAbandoned) carrying the workStatus it leaves to, then with
+   * wrap-up EventAgentAfterCallWork (sorting), or straight back to idle.
+   */
+  private release(call: CcCall, party: Party, ev: 'EventReleased' | 'EventAbandoned', extra: Record<string, unknown>, acw: boolean, acwSeconds = 0): void {
+    if (party.state === 'released') return
+    party.state = 'released'
+    const a = party.agent
+    const rt = this.d.core.runtime(a.uuid)
+    rt.call = undefined
+    if (rt.workStatus !== 'offline') this.d.core.setWorkStatus(a, acw ? 'wrapUp' : 'release')
+    this.emitCall(ev, call, party, extra)
+    if (acw && rt.workStatus === 'sorting') this.startAcw(a, acwSeconds, call.id, call.referenceID)
+  }
+
+  private record(call: CcCall, cause: EndCause, endedAt: number): CallRecord {
+    const taker = call.parties.find((p) => p.answeredAt !== undefined)
+    const talkSeconds = call.answeredAt ? Math.round((endedAt - call.answeredAt - call.holdMs) / 1000) : 0
+    const rec: CallRecord = {
+      id: call.id,
+      company_id: call.companyId,
+      project_id: this.d.dir.companies.get(call.companyId)?.projectId ?? 0,
+      customer_number: call.customerNumber,
+      stringee_number: call.type === 'Outbound' ? call.ANI : call.DNIS,
+      direction: call.type === 'Outbound' ? 0 : call.type === 'Internal' ? 2 : 1,
+      start_time: call.startedAt,
+      end_time: endedAt,
+      first_answer_time: call.answeredAt ?? 0,
+      enqueue_time: call.enqueuedAt ? Math.round(((call.answeredAt ?? endedAt) - call.enqueuedAt) / 1000) : 0,
+      duration: Math.round((endedAt - call.startedAt) / 1000),
+      ivr_duration: 0,
+      account: taker?.agent.uuid ?? call.parties[0]?.agent.uuid ?? '',
+      account_name: taker?.agent.name ?? call.parties[0]?.agent.name ?? '',
+      hold_duration: Math.round(call.holdMs / 1000),
+      talk_duration: Math.max(0, talkSeconds),
+      acw_duration: 0,
+      recorded: call.recorded,
+      record_path: call.recordPath,
+      end_call_reason: endCallReason(cause),
+      route_to_agent: call.parties.length > 0,
+      status: call.answeredAt ? 1 : 2,
+      has_voicemail: false,
+      queue_id: call.queue?.id ?? null,
+      attached_data: call.attachedData,
+      satisfaction: null,
+      participants: call.parties.map((p) => p.agent.agentID),
+    }
+    this.lastRecord.set(call.id, rec)
+    void this.d.records.save(rec)
+    return rec
+  }
+
+  private emitCdr(call: CcCall, party: Party, rec: CallRecord, cause: EndCause, endedAt: number): void {
+    this.d.publish(party.agent.uuid, {
+      messageID: 'MainCDRInfo',
+      creationTime: this.now(),
+      companyId: call.companyId,
+      referenceID: '',
+      attachedData: call.attachedData,
+      callID: call.id,
+      callType: call.type,
+      ANI: call.ANI,
+      DNIS: call.DNIS,
+      otherDN: call.customerNumber,
+      startTime: call.startedAt,
+      answerTime: call.answeredAt ?? 0,
+      endTime: endedAt,
+      talkDuration: rec.talk_duration,
+      releasedBy: call.releasedBy ?? (cause.startsWith('customer') ? 'customer' : cause.startsWith('agent') ? 'agent' : 'system'),
+      endCause: rec.end_call_reason,
+      recorded: rec.recorded,
+    } as AnySobotEvent)
+  }
+
+  // --- events ----------------------------------------------------------------------------------
+
+  private setCallInfo(call: CcCall, party: Party): void {
+    const info: WorkStatusInfo = {
+      callID: call.id,
+      callType: call.type,
+      companyId: call.companyId,
+      otherDN: call.customerNumber,
+      otherDNRole: call.type === 'Outbound' ? 'Destination' : 'Origination',
+      thisDN: party.agent.ext,
+      thisDNRole: party.role,
+      thirdDN: '',
+      thirdDNRole: '',
+    }
+    this.d.core.runtime(party.agent.uuid).call = info
+  }
+
+  private emitCall(messageID: SobotEventName, call: CcCall, party: Party, extra: Record<string, unknown> = {}, referenceID = call.referenceID): void {
+    const ev: CallEvent = {
+      messageID,
+      creationTime: this.now(),
+      companyId: call.companyId,
+      referenceID,
+      attachedData: call.attachedData,
+      callID: call.id,
+      partyID: party.partyID,
+      callType: call.type,
+      partyRole: 'Agent',
+      ANI: call.ANI,
+      DNIS: call.DNIS,
+      thisDN: party.agent.ext,
+      thisDNRole: party.role,
+      otherDN: call.customerNumber,
+      otherDNRole: call.type === 'Outbound' ? 'Destination' : 'Origination',
+      workStatus: this.d.core.runtime(party.agent.uuid).workStatus,
+      ...extra,
+    }
+    this.d.publish(party.agent.uuid, ev as AnySobotEvent)
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const w of this.acw.values()) clearTimeout(w.timer)
+    this.acw.clear()
+    this.waiting.clear()
+  }
+}
+
+/** The caller's number: the From user (a trunk passes the customer's number there). */
+function callerNumber(sip: SipLeg): string {
+  return sip.request?.from?.uri?.user ?? ''
+}
+
+/** End causes in the Stringee history's words. */
+function endCallReason(cause: EndCause): string {
+  switch (cause) {
+    case 'customer-hangup':
+    case 'customer-cancel':
+      return 'CUSTOMER_END_CALL'
+    case 'agent-hangup':
+      return 'AGENT_END_CALL'
+    case 'customer-no-answer':
+      return 'TIMEOUT_ANSWER'
+    case 'customer-rejected':
+      return 'CUSTOMER_REJECTED'
+    default:
+      return cause.toUpperCase().replace(/-/g, '_')
+  }
+}

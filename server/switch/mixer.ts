@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { FRAME_SAMPLES, rms, type AudioSource } from './audio.js';
+import { MediaClock } from './clock.js';
+import type { Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
+
+/** Anything the mixer can pull received audio from and push audio to (MediaLeg implements it). */
+export interface AudioPort {
+  readFrame(): Int16Array | undefined;
+  sendFrame(frame: Int16Array): void;
+}
+
+/** A sink receiving, every tick, one frame per channel (e.g. a Recorder). */
+export interface FrameSink {
+  write(frames: readonly Int16Array[]): void;
+}
+
+export interface ParticipantOptions {
+  label?: string;
+  /** What this participant sends is not heard by the others. */
+  muted?: boolean;
+  /** Replace what this participant hears (e.g. music on hold). */
+  source?: AudioSource;
+}
+
+export class Participant {
+  readonly id = randomUUID().slice(0, 8);
+  label: string;
+  muted: boolean;
+  source: AudioSource | undefined;
+  /** Last frame received from this participant (zeros when none arrived this tick). */
+  readonly input = new Int16Array(FRAME_SAMPLES);
+  /** Last frame sent to this participant. */
+  readonly output = new Int16Array(FRAME_SAMPLES);
+  inputRms = 0;
+  outputRms = 0;
+  /** Ticks on which no frame was available from the network. */
+  underruns = 0;
+  constructor(readonly port: AudioPort, opts: ParticipantOptions) {
+    this.label = opts.label ?? this.id;
+    this.muted = opts.muted ?? false;
+    this.source = opts.source;
+  }
+}
+
+export interface MixerOptions {
+  logger?: Logger;
+  /** Called after every tick (for metrics/tests). */
+  onTick?: (tick: number) => void;
+}
+
+/**
+ * A 20 ms mixing clock over N participants. Each tick it pulls one decoded frame per participant,
+ * and sends each participant the sum of all the others (N-1 mix), or its override source, then
+ * feeds attached sinks (recorders) with the per-participant inputs. Two participants = a bridge,
+ * three or more = a conference; hold, mute, music on hold and recording are the same mechanism.
+ * Owns one MediaClock; close() stops it and detaches everything.
+ */
+export class Mixer {
+  readonly #participants: Participant[] = [];
+  readonly #sinks = new Map<FrameSink, (Participant | undefined)[]>();
+  readonly #clock: MediaClock;
+  readonly #sum = new Int32Array(FRAME_SAMPLES);
+  readonly #silence = new Int16Array(FRAME_SAMPLES);
+  readonly #log: Logger;
+  readonly #onTick: ((tick: number) => void) | undefined;
+  #closed = false;
+  ticks = 0;
+
+  constructor(opts: MixerOptions = {}) {
+    this.#log = opts.logger ?? silentLogger;
+    this.#onTick = opts.onTick;
+    this.#clock = new MediaClock((t) => this.#tick(t));
+  }
+
+  get participants(): readonly Participant[] {
+    return this.#participants;
+  }
+
+  get clockSkippedTicks(): number {
+    return this.#clock.skipped;
+  }
+
+  add(port: AudioPort, opts: ParticipantOptions = {}): Participant {
+    if (this.#closed) throw new Error('mixer closed');
+    const p = new Participant(port, opts);
+    this.#participants.push(p);
+    this.#log.debug(`mixer: + ${p.label} (${this.#participants.length})`);
+    if (!this.#clock.running) this.#clock.start();
+    return p;
+  }
+
+  remove(p: Participant): void {
+    const i = this.#participants.indexOf(p);
+    if (i >= 0) this.#participants.splice(i, 1);
+    for (const chans of this.#sinks.values()) {
+      const j = chans.indexOf(p);
+      if (j >= 0) chans[j] = undefined; // keep the channel layout; the channel records silence
+    }
+    if (this.#participants.length === 0) this.#clock.stop();
+  }
+
+  setMuted(p: Participant, muted: boolean): void {
+    p.muted = muted;
+  }
+
+  /** Replace what `p` hears with `source` (undefined restores the mix). */
+  setSource(p: Participant, source: AudioSource | undefined): void {
+    p.source = source;
+  }
+
+  /** Feeds `sink` with one channel per participant in `channels` order, every tick. */
+  attach(sink: FrameSink, channels: Participant[]): () => void {
+    this.#sinks.set(sink, [...channels]);
+    return () => this.#sinks.delete(sink);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#clock.stop();
+    this.#participants.length = 0;
+    this.#sinks.clear();
+  }
+
+  #tick(tick: number): void {
+    const ps = this.#participants;
+    const sum = this.#sum;
+    sum.fill(0);
+    for (const p of ps) {
+      const f = p.port.readFrame();
+      if (f) p.input.set(f.length === FRAME_SAMPLES ? f : f.subarray(0, FRAME_SAMPLES));
+      else {
+        p.input.fill(0);
+        p.underruns++;
+      }
+      if (p.muted) p.input.fill(0);
+      p.inputRms = rms(p.input);
+      if (!p.muted) for (let i = 0; i < FRAME_SAMPLES; i++) sum[i]! += p.input[i]!;
+    }
+    for (const p of ps) {
+      const out = p.output;
+      if (p.source) p.source.read(out);
+      else {
+        for (let i = 0; i < FRAME_SAMPLES; i++) {
+          const v = sum[i]! - p.input[i]!;
+          out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        }
+      }
+      p.outputRms = rms(out);
+      try {
+        p.port.sendFrame(out);
+      } catch (e) {
+        this.#log.warn(`mixer: send to ${p.label} failed: ${String(e)}`);
+      }
+    }
+    for (const [sink, chans] of this.#sinks) {
+      sink.write(chans.map((p) => (p && ps.includes(p) ? p.input : this.#silence)));
+    }
+    this.ticks++;
+    this.#onTick?.(tick);
+  }
+}

@@ -1,0 +1,42 @@
+import { ToneSource } from '../../server/switch/audio'
+import { Simulator, type SimCall } from '../../server/sim/simulator'
+import type { ContactCenter } from '../../server/app'
+
+/** What an agent's SIP phone (a simulator) says: 660 Hz, distinct from the customers' 440 Hz. */
+export const AGENT_TONE_HZ = 660
+
+/** A SIP phone registered with the agent's extension, as a desk phone would be. */
+export async function sipPhone(cc: ContactCenter, agentID: string, opts: { autoAnswer?: boolean } = {}): Promise<Simulator> {
+  const a = cc.dir.agentByWorkNo('demo', agentID)!
+  const user = cc.phones.sipUser(a)
+  return Simulator.start({
+    wsUrl: `${cc.url.replace(/^http/, 'ws')}/sip`,
+    uri: `sip:${user}@${cc.config.sipDomain}`,
+    password: a.sipPassword,
+    source: () => new ToneSource(AGENT_TONE_HZ, 0.25),
+    autoAnswer: opts.autoAnswer ?? false,
+  })
+}
+
+/** Resolves with the phone's next incoming call. */
+export function nextIncoming(phone: Simulator, timeoutMs = 10_000): Promise<SimCall> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('the phone did not ring')), timeoutMs)
+    const off = phone.on('incoming', (c) => {
+      clearTimeout(t)
+      off()
+      resolve(c)
+    })
+  })
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Waits until `check` returns true (polling), failing after `timeoutMs` with `what`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
