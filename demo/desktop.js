@@ -31,6 +31,8 @@ function refreshStatus() {
   $('agentState').textContent = names[s.agentState]
   $('agentState').className = `pill as${s.agentState}`
   $('workStatus').textContent = s.workStatus
+  const c = s.call
+  $('callInfo').textContent = c ? `${c.callType} call ${c.callID.slice(5, 13)} with ${c.otherDN} (${c.thisDNRole})` : 'no call'
 }
 
 agent.on('EventAgentAll', (msg) => {
@@ -98,3 +100,40 @@ for (const b of document.querySelectorAll('[data-query]')) {
 for (const b of document.querySelectorAll('[data-force]')) {
   b.onclick = () => agent[b.dataset.force]({ targetAgentID: $('target').value, success: show, error: fail })
 }
+
+// --- calls ---------------------------------------------------------------------------------------
+$('btnCall').onclick = () => {
+  let userData
+  try {
+    userData = $('userData').value.trim() ? JSON.parse($('userData').value) : undefined
+  } catch {
+    return fail({ errorCode: 'INVALID_PARAMETER', errorMessage: 'userData: not JSON' })
+  }
+  agent.makeCall({ otherDN: $('dial').value, userData, success: show, error: fail })
+}
+const simple = { btnAnswer: 'answer', btnReject: 'rejectCall', btnHangup: 'hangup', btnHold: 'holdCall', btnRetrieve: 'retrieveCall', btnMute: 'muteCall', btnUnmute: 'unmute', btnCompleteAcw: 'completeACW', btnAcwBusy: 'completeACWToBusy' }
+for (const [id, method] of Object.entries(simple)) $(id).onclick = () => agent[method]({ success: show, error: fail })
+$('btnDtmf').onclick = () => agent.sendDtmf({ dtmfDigits: $('dtmf').value, success: show, error: fail })
+$('btnDelayAcw').onclick = () => agent.delayACW({ delayTime: Number($('acwDelay').value), success: show, error: fail })
+
+agent.on('EventJanusLatency', (m) => {
+  $('quality').textContent = `quality ${m.quality} · ping ${m.ping} ms · jitter ${m.jitter} ms · loss ${m.loss} % · CTI ${m.ctiPing} ms`
+})
+agent.on('EventAgentAfterCallWork', (m) => {
+  $('callInfo').textContent = `after-call work until ${new Date(m.acwDeadline).toLocaleTimeString()}`
+})
+
+async function fillDevices() {
+  try {
+    const devices = await agent.listAudioDevices()
+    for (const [sel, kind] of [[$('mic'), 'audioinput'], [$('speaker'), 'audiooutput']]) {
+      sel.length = 1
+      for (const d of devices.filter((x) => x.kind === kind)) sel.add(new Option(d.label || d.deviceId.slice(0, 8), d.deviceId))
+    }
+  } catch {
+    /* no web phone here */
+  }
+}
+agent.on('EventAgentLogin', () => void fillDevices())
+$('mic').onchange = () => agent.setAudioInput($('mic').value || undefined).catch(fail)
+$('speaker').onchange = () => agent.setAudioOutput($('speaker').value || undefined).catch(fail)
