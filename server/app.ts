@@ -13,7 +13,11 @@ import { CommandRouter, sendError } from './cti/commands'
 import { EventGateway } from './cti/gateway'
 import { SessionHub } from './cti/hub'
 import { configFromEnv, type ServerConfig } from './config'
-import { seedDemo } from './store/seed'
+import { registerRestApi } from './api'
+import { RestTokens } from './api/auth'
+import { openStore, type Store } from './store'
+import { persistAgentChanges } from './store/agentState'
+import { WebhookDispatcher } from './webhooks/dispatcher'
 
 export interface ContactCenter {
   readonly config: ServerConfig
@@ -23,6 +27,10 @@ export interface ContactCenter {
   readonly hub: SessionHub
   readonly core: AgentCore
   readonly tokens: TokenService
+  /** Persistence: configuration (loaded into dir), call records, recordings, greetings, the webhook outbox. */
+  readonly store: Store
+  /** Call-event webhooks: the call control calls webhooks.enqueue(companyId, body). */
+  readonly webhooks: WebhookDispatcher
   close(): Promise<void>
 }
 
@@ -34,13 +42,21 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     bodyLimit: 256 * 1024,
   })
   const dir = new Directory()
-  seedDemo(dir)
+  // Loads the Directory from the database (seeding the demo company on the first start).
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, dir })
+  const webhooks = new WebhookDispatcher({ outbox: store.outbox, dir, options: config.webhooks, log: app.log })
+  app.addHook('onClose', async () => {
+    await webhooks.close()
+    await store.close()
+  })
   const tokens = new TokenService(config.jwtSecret)
+  const restTokens = new RestTokens(config.jwtSecret)
   const hub = new SessionHub(config.replayBufferEvents)
   const core = new AgentCore(dir, {
     publish: (uuid, ev) => hub.publish(uuid, ev),
     endSessions: (uuid, keep, reason) => hub.endOthers(uuid, keep, reason),
   })
+  persistAgentChanges(core, store.config, app.log)
 
   // Malformed bodies and other framework errors come back in the SDK's error shape, never as a bare 500.
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
@@ -57,6 +73,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     router.register(name, (c, body) => core[name](c, body))
   }
   router.install(app)
+  await registerRestApi(app, { dir, store, core, tokens: restTokens })
 
   const gateway = new EventGateway(tokens, dir, hub, core)
   app.server.on('upgrade', (req, socket, head) => {
@@ -79,6 +96,12 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
       try {
         const body = (req.body ?? {}) as Record<string, unknown>
         const companyId = reqString('companyId', body.companyId, 64)
+        if (body.rest === true) {
+          // A REST API token (X-STRINGEE-AUTH) of the company.
+          const company = dir.companies.get(companyId)
+          if (!company) throw new SobotError('INVALID_PARAMETER', `No company ${companyId}.`)
+          return { token: await restTokens.sign(company, Number(optString('ttl', body.ttl) ?? 0) || undefined) }
+        }
         const agent = reqString('agent', body.agent, 64)
         const agentType = parseAgentType(body.agentType)
         const ttl = Number(optString('ttl', body.ttl) ?? 0) || undefined
@@ -91,7 +114,11 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     })
   }
 
-  await app.listen({ port: config.port, host: config.host })
+  await app.listen({ port: config.port, host: config.host }).catch(async (err: unknown) => {
+    await app.close().catch(() => {})
+    throw err
+  })
+  webhooks.start()
   const port = (app.server.address() as AddressInfo).port
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`
 
@@ -104,6 +131,8 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     hub,
     core,
     tokens,
+    store,
+    webhooks,
     async close() {
       if (closed) return
       closed = true

@@ -31,6 +31,11 @@ export class ConfigStore {
     return run
   }
 
+  /** Resolves when every write issued so far has finished. */
+  async idle(): Promise<void> {
+    await this.tail
+  }
+
   async isEmpty(): Promise<boolean> {
     const rows = await this.db.query<{ n: number }>('select count(*) as n from companies')
     return Number(rows[0]?.n ?? 0) === 0

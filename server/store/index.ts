@@ -58,6 +58,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       async close() {
         if (closed) return
         closed = true
+        await config.idle()
         await db.close()
       },
     }
