@@ -63,10 +63,10 @@ export const CALL_LOG_DEFAULT_LIMIT = 10
 export const CALL_LOG_MAX_LIMIT = 100
 
 export function parseCallFilter(q: Fields): CallFilter {
-  const sortOrderRaw = queryStr(q, 'sort_order', 16)
+  const sortOrderRaw = queryStr(q, 'sort_order', 1000)
   const sortOrder = (sortOrderRaw ?? 'desc').toLowerCase()
-  if (sortOrder !== 'asc' && sortOrder !== 'desc') throw new ApiError('SORT_ORDER_NOT_ALLOWED', `Sort_order not allowed: use asc or desc, not "${sortOrderRaw}".`)
-  const sortBy = (queryStr(q, 'sort_by', 64) ?? 'start_time').toLowerCase()
+  if (sortOrder !== 'asc' && sortOrder !== 'desc') throw new ApiError('SORT_ORDER_NOT_ALLOWED', `Sort_order not allowed: use asc or desc, not "${String(sortOrderRaw).slice(0, 40)}".`)
+  const sortBy = (queryStr(q, 'sort_by', 1000) ?? 'start_time').toLowerCase()
   if (!(sortBy in CALL_SORT_COLUMNS)) throw new ApiError('SORT_BY_NOT_ALLOWED', `Sort_by not allowed: use one of ${Object.keys(CALL_SORT_COLUMNS).join(', ')}.`)
   const { page, limit } = paging(q, CALL_LOG_DEFAULT_LIMIT, CALL_LOG_MAX_LIMIT)
   const f: CallFilter = { page, limit, sortBy: sortBy as CallSortBy, sortOrder }

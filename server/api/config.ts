@@ -142,7 +142,7 @@ function registerAgents(api: FastifyInstance, ctx: ApiContext): void {
       name: '',
       ext: '',
       mobile: '',
-      phoneTypes: [...PHONE_TYPES],
+      phoneTypes: ['webrtc', 'sip', 'pstn'],
       defaultPhoneType: 'webrtc',
       supervisor: false,
       sipPassword: randomBytes(12).toString('base64url'),
