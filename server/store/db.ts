@@ -16,8 +16,6 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly backend: 'pglite' | 'postgres'
-  /** Several statements without parameters (migrations). */
-  exec(sql: string): Promise<void>
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   close(): Promise<void>

@@ -248,11 +248,15 @@ create index webhook_outbox_call on webhook_outbox (company_id, call_id, id);
 const MIGRATION_LOCK = 7_270_701
 
 export async function migrate(db: Db): Promise<number[]> {
-  await db.exec(`create table if not exists schema_migrations (
-    version     integer primary key,
-    name        text not null,
-    applied_at  bigint not null
-  )`)
+  // Under the lock too: two servers creating the table at once would collide in PostgreSQL's catalog.
+  await db.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await tx.query(`create table if not exists schema_migrations (
+      version     integer primary key,
+      name        text not null,
+      applied_at  bigint not null
+    )`)
+  })
   const applied: number[] = []
   for (const m of MIGRATIONS) {
     const done = await db.transaction(async (tx) => {

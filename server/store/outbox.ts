@@ -85,10 +85,17 @@ export class WebhookOutbox {
     }
   }
 
-  /** When the next pending entry becomes due (a leased one counts from its lease's end); null when none. */
+  /**
+   * When the next claimable entry becomes due (a leased one counts from its lease's end); null when
+   * none. Only the head of each call counts: the entries behind it wait for its delivery, not a time.
+   */
   async nextDueAt(): Promise<number | null> {
     const rows = await this.db.query<{ t: number | null }>(
-      `select min(greatest(next_attempt_at, coalesce(lease_until, 0))) as t from webhook_outbox where status = 'pending'`,
+      `select min(greatest(o.next_attempt_at, coalesce(o.lease_until, 0))) as t from webhook_outbox o
+       where o.status = 'pending'
+         and not exists (
+           select 1 from webhook_outbox p
+           where p.company_id = o.company_id and p.call_id = o.call_id and p.status = 'pending' and p.id < o.id)`,
     )
     const t = rows[0]?.t
     return t === null || t === undefined ? null : Number(t)

@@ -33,9 +33,6 @@ export async function openPglite(dataDir: string): Promise<Db> {
   return {
     backend: 'pglite',
     query: base.query,
-    async exec(sql) {
-      await pg.exec(sql)
-    },
     transaction(fn) {
       return pg.transaction((tx) => fn(asQueryable(tx)))
     },

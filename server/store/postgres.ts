@@ -27,9 +27,6 @@ export async function openPostgres(connectionString: string): Promise<Db> {
   return {
     backend: 'postgres',
     query: on(pool).query,
-    async exec(sql) {
-      await pool.query(sql)
-    },
     async transaction(fn) {
       const client = await pool.connect()
       try {

@@ -112,6 +112,7 @@ export interface DispatcherDeps {
 }
 
 export const USER_AGENT = 'sobot-contact-center-webhooks/1'
+const MIN_WAIT_MS = 10
 
 /**
  * Delivers call events to each company's event URL, at least once: enqueue() writes the event to the
@@ -225,7 +226,10 @@ export class WebhookDispatcher {
       if (this.running) this.log?.warn({ err: (err as Error).message }, 'webhook outbox unavailable')
     }
     if (!this.running) return
-    const wait = nextDue === null ? this.options.pollMs : Math.max(0, Math.min(this.options.pollMs, nextDue - this.now()))
+    // With every slot busy, a finishing delivery wakes the pump; otherwise sleep until the next entry is due
+    // (never less than MIN_WAIT_MS, so that nothing can spin), and look again at least every pollMs.
+    const saturated = this.inFlight.size >= this.options.concurrency
+    const wait = saturated || nextDue === null ? this.options.pollMs : Math.max(MIN_WAIT_MS, Math.min(this.options.pollMs, nextDue - this.now()))
     this.timer = setTimeout(() => {
       this.timer = undefined
       this.kick()
