@@ -138,7 +138,14 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
       closed = true
       gateway.close()
       hub.close()
-      await app.close()
+      // fastify closes the keep-alive connections idle when close() starts; one that turns idle a moment
+      // later (a response just finishing) would hold the close for the keep-alive timeout without this.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+      try {
+        await app.close()
+      } finally {
+        clearInterval(sweep)
+      }
     },
   }
 }

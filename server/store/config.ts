@@ -17,12 +17,22 @@ export type StoredRouting = GroupRouting & { id: string; companyId: string }
  */
 export class ConfigStore {
   private tail: Promise<unknown> = Promise.resolve()
+  private lastStamp = 0
 
   constructor(
     private readonly db: Db,
     readonly dir: Directory,
-    private readonly now: () => number = Date.now,
+    private readonly clock: () => number = Date.now,
   ) {}
+
+  /**
+   * created_at of new rows: strictly increasing, so that loading in created_at order gives the
+   * Directory the order the items were created in (the order the API lists them in).
+   */
+  private now(): number {
+    this.lastStamp = Math.max(this.clock(), this.lastStamp + 1)
+    return this.lastStamp
+  }
 
   /** Runs write operations one at a time, in call order. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -49,7 +59,7 @@ export class ConfigStore {
     const [companies, exts, agents, queues, groups, members, routing, trees, nodes, keys, numbers] = await Promise.all([
       q<CompanyRow>('select * from companies order by id'),
       q<{ company_id: string; ext: string }>('select * from extensions order by company_id, ext'),
-      q<AgentRow>('select * from agents order by company_id, agent_id'),
+      q<AgentRow>('select * from agents order by company_id, created_at, uuid'),
       q<QueueRow>('select * from queues order by company_id, created_at, id'),
       q<{ id: string; company_id: string; name: string }>('select * from agent_groups order by company_id, created_at, id'),
       q<{ group_id: string; agent_uuid: string }>('select * from agent_group_members order by group_id, position, agent_uuid'),
