@@ -321,6 +321,19 @@ describe('greeting files: /v1/greetingfile', () => {
     expect((await api.post('/v1/greetingfile', { file_upload: 'x' })).body).toMatchObject({ r: 8 })
   })
 
+  it('accepts a file of several megabytes (a minute of CD-quality stereo)', async () => {
+    const samples = tone(44_100, 60, 440, 8000)
+    const interleaved = new Int16Array(samples.length * 2)
+    samples.forEach((v, i) => {
+      interleaved[2 * i] = v
+      interleaved[2 * i + 1] = v
+    })
+    const file = encodeWav(interleaved, 44_100, { channels: 2 })
+    expect(file.byteLength).toBeGreaterThan(10_000_000)
+    const res = await upload(file)
+    expect(res.body).toMatchObject({ r: 0, data: { duration_ms: 60_000, bytes: 44 + 60 * 8000 * 2 } })
+  })
+
   it('refuses a file over the limit with r = 10', async () => {
     const res = await upload(new Uint8Array(MAX_GREETING_BYTES + 1024))
     expect(res.body).toMatchObject({ r: 10 })
