@@ -246,7 +246,7 @@ describe('greeting files: /v1/greetingfile', () => {
   const upload = (file: Uint8Array, opts: { field?: string; desc?: string; name?: string } = {}) => {
     const form = new FormData()
     if (opts.desc !== undefined) form.append('desc', opts.desc)
-    form.append(opts.field ?? 'file_upload', new Blob([file], { type: 'audio/wav' }), opts.name ?? 'greeting.wav')
+    form.append(opts.field ?? 'file_upload', new Blob([new Uint8Array(file)], { type: 'audio/wav' }), opts.name ?? 'greeting.wav')
     return api.post('/v1/greetingfile', form)
   }
   const fetchStored = async (fileSid: string) => {

@@ -77,7 +77,7 @@ describe.each(['pglite', 'postgres'] as const)('a restart in the middle, on %s',
     await api.put('/v1/project', { event_url: 'http://127.0.0.1:9/never' })
     const form = new FormData()
     form.append('desc', 'hold music')
-    form.append('file_upload', new Blob([encodeWav(Int16Array.from({ length: 4000 }, (_, i) => (i % 40) * 500), 8000)]), 'moh.wav')
+    form.append('file_upload', new Blob([new Uint8Array(encodeWav(Int16Array.from({ length: 4000 }, (_, i) => (i % 40) * 500), 8000))]), 'moh.wav')
     const greeting = (await api.post('/v1/greetingfile', form)).body
     expect(greeting).toMatchObject({ r: 0 })
     await api.put(`/v1/queue/${queue}`, { hold_greeting: greeting.filename })
