@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -245,5 +245,15 @@ describe('only on PGlite', () => {
     const b = await openStore({ dataDir })
     expect(b.config.dir.agents.size).toBe(6)
     await b.close()
+    expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false)
+  })
+
+  it('takes over the lock a killed process left behind', async () => {
+    const dataDir = tempDir()
+    // A pid that is not running: the highest possible pid plus one is never a live process.
+    writeFileSync(path.join(dataDir, 'pglite.lock'), String(2 ** 22 + 1))
+    const s = await openStore({ dataDir })
+    expect(readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')).toBe(String(process.pid))
+    await s.close()
   })
 })
