@@ -13,7 +13,8 @@ import { CommandRouter, sendError } from './cti/commands'
 import { EventGateway } from './cti/gateway'
 import { SessionHub } from './cti/hub'
 import { configFromEnv, type ServerConfig } from './config'
-import { registerRestApi } from './api'
+import { REST_API_PREFIX, registerRestApi, sendApiError } from './api'
+import { ApiError } from './api/result'
 import { RestTokens } from './api/auth'
 import { openStore, type Store } from './store'
 import { persistAgentChanges } from './store/agentState'
@@ -40,6 +41,12 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: 256 * 1024,
+    // Requests the router cannot even read (a malformed %-escape, a parameter too long) get the
+    // error shape of the API they were meant for.
+    frameworkErrors: (err, req, reply) => {
+      if (req.url.startsWith(REST_API_PREFIX + '/')) return sendApiError(req, reply, new ApiError('INVALID_VALUE', `The URL could not be read: ${err.message}`))
+      return sendError(reply, new SobotError('INVALID_PARAMETER', `The URL could not be read: ${err.message}`))
+    },
   })
   const dir = new Directory()
   // Loads the Directory from the database (seeding the demo company on the first start).

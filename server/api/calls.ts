@@ -83,8 +83,8 @@ export function parseCallFilter(q: Fields): CallFilter {
   const set = <K extends keyof CallFilter>(k: K, v: CallFilter[K] | undefined): void => {
     if (v !== undefined) f[k] = v
   }
-  set('minAnswerDuration', queryInt(q, 'answer_duration', { min: 0 }))
-  set('minQueueDuration', queryInt(q, 'queue_duration', { min: 0 }))
+  set('minAnswerDuration', queryInt(q, 'answer_duration', { min: 0, max: 2_147_483_647 }))
+  set('minQueueDuration', queryInt(q, 'queue_duration', { min: 0, max: 2_147_483_647 }))
   set('direction', queryInt(q, 'direction', { oneOf: [0, 1, 2] }) as CallFilter['direction'])
   set('status', queryInt(q, 'status', { oneOf: [1, 2, 3, 4] }) as CallFilter['status'])
   const vm = queryInt(q, 'has_voicemail', { oneOf: [0, 1] })
@@ -165,16 +165,24 @@ function registerGreetings(api: FastifyInstance, ctx: ApiContext): void {
     let desc = queryStr(req.query as Fields, 'desc', 255) ?? ''
     let upload: { name: string; data: Buffer } | undefined
     let stray: string | undefined
-    for await (const part of req.parts()) {
-      if (part.type === 'file') {
-        const data = await part.toBuffer()
-        if (part.fieldname === 'file_upload') upload = { name: part.filename ?? '', data }
-        else stray = part.fieldname
-      } else if (part.fieldname === 'desc') {
-        if (typeof part.value !== 'string') throw new ApiError('INVALID_TYPE', 'desc must be text.')
-        if (part.value.length > 255) throw new ApiError('INVALID_VALUE', 'desc must be at most 255 characters.')
-        desc = part.value.trim()
+    try {
+      for await (const part of req.parts()) {
+        if (part.type === 'file') {
+          const data = await part.toBuffer()
+          if (part.fieldname === 'file_upload') upload = { name: (part.filename ?? '').replace(/\u0000/g, ''), data }
+          else stray = part.fieldname
+        } else if (part.fieldname === 'desc') {
+          if (typeof part.value !== 'string') throw new ApiError('INVALID_TYPE', 'desc must be text.')
+          if (part.value.length > 255) throw new ApiError('INVALID_VALUE', 'desc must be at most 255 characters.')
+          if (part.value.includes('\u0000')) throw new ApiError('INVALID_VALUE', 'desc contains a NUL character.')
+          desc = part.value.trim()
+        }
       }
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode
+      if (err instanceof ApiError || status === 413) throw err
+      // A malformed multipart body (no boundary, cut short, ...) is the client's, not a server failure.
+      throw new ApiError('INVALID_BODY', `The multipart body could not be read: ${(err as Error).message}`)
     }
     if (!upload) throw new ApiError('MISSING_FIELD', stray ? `The file must be in the field file_upload, not ${stray}.` : 'file_upload is required.')
     if (upload.data.byteLength === 0) throw new ApiError('UNSUPPORTED_FILE', 'The uploaded file is empty.')

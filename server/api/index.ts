@@ -64,6 +64,12 @@ export async function registerRestApi(app: FastifyInstance, deps: { dir: Directo
       api.addHook('onRequest', async (req) => {
         companies.set(req, await deps.tokens.verify(req.headers[REST_AUTH_HEADER], deps.dir))
       })
+      // PostgreSQL text cannot hold NUL characters: refuse them wherever they come from.
+      api.addHook('preValidation', async (req) => {
+        for (const [where, value] of [['the path', req.params], ['the query', req.query], ['the body', req.body]] as const) {
+          if (hasNul(value)) throw new ApiError('INVALID_VALUE', `${where} contains a NUL character.`)
+        }
+      })
 
       api.setErrorHandler((err: FastifyError, req, reply) => sendApiError(req, reply, err, companies.get(req)?.projectId))
       api.setNotFoundHandler((req, reply) =>
@@ -77,6 +83,13 @@ export async function registerRestApi(app: FastifyInstance, deps: { dir: Directo
     },
     { prefix: REST_API_PREFIX },
   )
+}
+
+export function hasNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000')
+  if (depth > 32 || v === null || typeof v !== 'object') return false
+  for (const [k, x] of Object.entries(v)) if (k.includes('\u0000') || hasNul(x, depth + 1)) return true
+  return false
 }
 
 /** Turns anything thrown into a documented result code. */

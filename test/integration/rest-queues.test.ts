@@ -244,6 +244,28 @@ describe('bad input gets its documented result code, never a 500', () => {
     expect(res.status).toBe(400)
   })
 
+  it('hostile requests get a result code and a 4xx, never a 500', async () => {
+    const probes: [string, string, string | undefined, Record<string, string>, number][] = [
+      ['GET', '/v1/call/recording/%ZZ', undefined, {}, 4],
+      ['GET', `/v1/queue/${'x'.repeat(5000)}`, undefined, {}, 4],
+      ['GET', '/v1/call/log?call_id=%00', undefined, {}, 4],
+      ['GET', '/v1/call/log?answer_duration=99999999999', undefined, {}, 4],
+      ['GET', '/v1/greetingfile/%00', undefined, {}, 4],
+      ['POST', '/v1/queue', '{"name":"\\u0000x"}', { 'content-type': 'application/json' }, 4],
+      ['POST', '/v1/queue', JSON.stringify({ name: 'ok', wait_greeting: 'a\u0000b' }), { 'content-type': 'application/json' }, 4],
+      ['POST', '/v1/queue', 'x'.repeat(300_000), { 'content-type': 'application/json' }, 10],
+      ['POST', '/v1/greetingfile', '--x\r\nbroken', { 'content-type': 'multipart/form-data; boundary=x' }, 8],
+      ['POST', '/v1/greetingfile', 'no boundary', { 'content-type': 'multipart/form-data' }, 8],
+      ['PATCH', '/v1/queue/QU_SALES', '{}', { 'content-type': 'application/json' }, 9],
+    ]
+    for (const [method, p, body, headers, r] of probes) {
+      const res = await api.call(method, p, body, headers)
+      expect(res.body, `${method} ${p.slice(0, 40)}`).toMatchObject({ r })
+      expect(res.status, `${method} ${p.slice(0, 40)}`).toBeGreaterThanOrEqual(400)
+      expect(res.status, `${method} ${p.slice(0, 40)}`).toBeLessThan(500)
+    }
+  })
+
   it('an unknown route is r = 9', async () => {
     const res = await api.get('/v1/queues')
     expect(res.status).toBe(404)
