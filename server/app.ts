@@ -13,16 +13,21 @@ import { CommandRouter, sendError } from './cti/commands'
 import { EventGateway } from './cti/gateway'
 import { SessionHub } from './cti/hub'
 import { configFromEnv, type ServerConfig } from './config'
-import { seedDemo } from './store/seed'
 import { CallControl } from './calls/CallControl'
 import { PhoneBook } from './calls/phones'
 import { PrivacyNumbers } from './calls/privacy'
-import { MemoryCallRecords } from './calls/records'
+import { CallLog } from './calls/history'
 import { B2bua } from './switch/b2bua'
 import { SipWsServer } from './switch/sipWsServer'
 import { TelephoneNetwork } from './sim/network'
 import { installDevTelephony } from './sim/devRoutes'
 import { consoleLogger, silentLogger } from './util/logger'
+import { REST_API_PREFIX, registerRestApi, sendApiError } from './api'
+import { ApiError } from './api/result'
+import { RestTokens } from './api/auth'
+import { openStore, type Store } from './store'
+import { persistAgentChanges } from './store/agentState'
+import { WebhookDispatcher } from './webhooks/dispatcher'
 
 export interface ContactCenter {
   readonly config: ServerConfig
@@ -33,12 +38,15 @@ export interface ContactCenter {
   readonly core: AgentCore
   readonly tokens: TokenService
   readonly calls: CallControl
-  readonly records: MemoryCallRecords
   readonly phones: PhoneBook
   readonly sip: SipWsServer
   readonly privacy: PrivacyNumbers
   /** The simulated telephone network (dev mode). */
   readonly network: TelephoneNetwork | undefined
+  /** Persistence: configuration (loaded into dir), call records, recordings, greetings, the webhook outbox. */
+  readonly store: Store
+  /** Call-event webhooks: the call control calls webhooks.enqueue(companyId, body). */
+  readonly webhooks: WebhookDispatcher
   close(): Promise<void>
 }
 
@@ -48,10 +56,23 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: 256 * 1024,
+    // Requests the router cannot even read (a malformed %-escape, a parameter too long) get the
+    // error shape of the API they were meant for.
+    frameworkErrors: (err, req, reply) => {
+      if (req.url.startsWith(REST_API_PREFIX + '/')) return sendApiError(req, reply, new ApiError('INVALID_VALUE', `The URL could not be read: ${err.message}`))
+      return sendError(reply, new SobotError('INVALID_PARAMETER', `The URL could not be read: ${err.message}`))
+    },
   })
   const dir = new Directory()
-  seedDemo(dir)
+  // Loads the Directory from the database (seeding the demo company on the first start).
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, dir })
+  const webhooks = new WebhookDispatcher({ outbox: store.outbox, dir, options: config.webhooks, log: app.log })
+  app.addHook('onClose', async () => {
+    await webhooks.close()
+    await store.close()
+  })
   const tokens = new TokenService(config.jwtSecret)
+  const restTokens = new RestTokens(config.jwtSecret)
   const hub = new SessionHub(config.replayBufferEvents)
   const core = new AgentCore(dir, {
     publish: (uuid, ev) => hub.publish(uuid, ev),
@@ -72,7 +93,12 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   phones.bindSip(sip)
   const b2bua = new B2bua({ sip, logger })
   const privacy = new PrivacyNumbers(config.jwtSecret)
-  const records = new MemoryCallRecords()
+  const history = new CallLog({
+    calls: store.calls,
+    recordings: store.recordings,
+    webhooks,
+    log: (what, err) => app.log.error({ err }, `${what} could not be written`),
+  })
   const calls = new CallControl({
     dir,
     core,
@@ -80,8 +106,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     b2bua,
     phones,
     privacy,
-    records,
-    recordingsDir: path.join(config.dataDir, 'recordings'),
+    history,
     logger,
   })
   core.hooks = {
@@ -94,6 +119,8 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     },
     loginExtras: (a, rt) => (rt.phoneType === 'webrtc' ? { phone: phones.issueWebPhone(a) } : {}),
   }
+  // Keeps the bound extension and the Stringee status attributes in the database (chains onto the hooks above).
+  persistAgentChanges(core, store.config, app.log)
   sip.on('registered', () => calls.onAvailable())
 
   const router = new CommandRouter(tokens, dir, hub, core)
@@ -130,6 +157,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     queues: dir.agentQueues(c.agent.uuid).map(({ queue }) => ({ queueID: queue.id, queueName: queue.name, count: calls.waitingCount(queue.id) })),
   }))
   router.install(app)
+  await registerRestApi(app, { dir, store, core, tokens: restTokens })
 
   const gateway = new EventGateway(tokens, dir, hub, core)
   app.server.on('upgrade', (req, socket, head) => {
@@ -156,6 +184,12 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
       try {
         const body = (req.body ?? {}) as Record<string, unknown>
         const companyId = reqString('companyId', body.companyId, 64)
+        if (body.rest === true) {
+          // A REST API token (X-STRINGEE-AUTH) of the company.
+          const company = dir.companies.get(companyId)
+          if (!company) throw new SobotError('INVALID_PARAMETER', `No company ${companyId}.`)
+          return { token: await restTokens.sign(company, Number(optString('ttl', body.ttl) ?? 0) || undefined) }
+        }
         const agent = reqString('agent', body.agent, 64)
         const agentType = parseAgentType(body.agentType)
         const ttl = Number(optString('ttl', body.ttl) ?? 0) || undefined
@@ -168,7 +202,11 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     })
   }
 
-  await app.listen({ port: config.port, host: config.host })
+  await app.listen({ port: config.port, host: config.host }).catch(async (err: unknown) => {
+    await app.close().catch(() => {})
+    throw err
+  })
+  webhooks.start()
   const port = (app.server.address() as AddressInfo).port
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`
   if (config.simulator) {
@@ -185,23 +223,33 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     core,
     tokens,
     calls,
-    records,
     phones,
     sip,
     privacy,
     get network() {
       return network
     },
+    store,
+    webhooks,
     async close() {
       if (closed) return
       closed = true
+      // Deliveries stop first; what the closing calls still report is kept in the outbox for the next start.
+      await webhooks.close()
       await network?.close()
       await calls.close()
       await b2bua.close()
       await sip.close()
       gateway.close()
       hub.close()
-      await app.close()
+      // fastify closes the keep-alive connections idle when close() starts; one that turns idle a moment
+      // later (a response just finishing) would hold the close for the keep-alive timeout without this.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+      try {
+        await app.close()
+      } finally {
+        clearInterval(sweep)
+      }
     },
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
+import type { DispatcherOptions } from './webhooks/dispatcher'
 
 export interface ServerConfig {
   /** 0 picks a free port (tests). */
@@ -9,8 +10,12 @@ export interface ServerConfig {
   /** dev: /dev/* helpers on, a fixed development JWT secret allowed. production: neither. */
   mode: 'dev' | 'production'
   jwtSecret: string
-  /** Where the embedded database and recordings live. */
+  /** Where the embedded database, recordings and greetings live. */
   dataDir: string
+  /** postgres://… : keep the data in that PostgreSQL instead of the embedded database. */
+  databaseUrl?: string
+  /** Webhook delivery timings (tests shorten them). */
+  webhooks?: Partial<DispatcherOptions>
   /** The repository root: dist/ and demo/ are served from here. */
   rootDir: string
   /** The SIP domain of the switch (phones' URIs and the digest realm). */
@@ -39,6 +44,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     mode,
     jwtSecret,
     dataDir: overrides.dataDir ?? env.DATA_DIR ?? path.join(ROOT_DIR, '.data'),
+    databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
+    webhooks: overrides.webhooks,
     rootDir: overrides.rootDir ?? ROOT_DIR,
     sipDomain: overrides.sipDomain ?? env.SIP_DOMAIN ?? 'cc.local',
     simulator: overrides.simulator ?? (env.SIMULATOR ? env.SIMULATOR !== '0' : mode === 'dev'),

@@ -11,6 +11,13 @@ export interface Company {
   name: string
   /** The Stringee documents' numeric project id. */
   projectId: number
+  /** Stringee-style account fields, the REST API's key id, and where call events go (server/store). */
+  accountId?: number
+  accountSid?: string
+  apiKeySid?: string
+  /** The call-event webhook URL (Stringee's event_url), and the secret its requests are signed with. */
+  eventUrl?: string | null
+  webhookSecret?: string
 }
 
 export interface AgentRecord {
@@ -26,12 +33,65 @@ export interface AgentRecord {
   supervisor: boolean
   /** The SIP digest password of the agent's extension. */
   sipPassword: string
+  /** Stringee's agent attributes (the PCC guide): the user id the agent authenticates with, ... */
+  stringeeUserId?: string
+  /** ... the phone calls are routed to when routingType is 2, ... */
+  phoneNumber?: string
+  /** ... 1 routes calls to the app / SIP phone, 2 to phoneNumber, ... */
+  routingType?: 1 | 2
+  /** ... and the statuses ("AVAILABLE", "NOT AVAILABLE", ...; 0 or 1). */
+  manualStatus?: string
+  systemStatus?: number
 }
 
 export interface SkillGroup {
   id: string
   companyId: string
   name: string
+  /** Every setting of the Stringee queue API; loaded from the store (queueSettings() fills defaults). */
+  settings?: QueueSettings
+}
+
+/** A queue's settings, named as in the Stringee queue API, with its documented defaults below. */
+export interface QueueSettings {
+  record_calls: boolean
+  agent_wrap_up_after_calls: boolean
+  /** seconds */
+  wrap_up_time_limit: number
+  /** 1 always route calls, 2 business hours */
+  schedule: 1 | 2
+  /** seconds, at least 3 */
+  wait_agent_answer_timeout: number
+  wait_greeting: string | null
+  hold_greeting: string | null
+  maximum_queue_size: number
+  /** seconds */
+  maximum_queue_wait_time: number
+  from_number_callout_to_agent: string | null
+  get_list_agents_url: string | null
+  /** 1 app/web only, 2 app/web or SIP phone */
+  cond_routing: 1 | 2
+  enable_voicemail: boolean
+}
+
+export const DEFAULT_QUEUE_SETTINGS: Readonly<QueueSettings> = Object.freeze({
+  record_calls: true,
+  agent_wrap_up_after_calls: true,
+  wrap_up_time_limit: 10,
+  schedule: 1,
+  wait_agent_answer_timeout: 15,
+  wait_greeting: null,
+  hold_greeting: null,
+  maximum_queue_size: 5,
+  maximum_queue_wait_time: 60,
+  from_number_callout_to_agent: null,
+  get_list_agents_url: null,
+  cond_routing: 1,
+  enable_voicemail: false,
+})
+
+export function queueSettings(q: SkillGroup): QueueSettings {
+  return { ...DEFAULT_QUEUE_SETTINGS, ...q.settings }
 }
 
 export interface AgentGroup {
@@ -46,6 +106,63 @@ export interface GroupRouting {
   queueId: string
   groupId: string
   priority: number
+  /** The routing's own id (Stringee's groupRoutingID) and company, set by the store. */
+  id?: string
+  companyId?: string
+}
+
+/** A contact center number: inbound calls go to its IVR tree when enableIvr, else to its queue. */
+export interface NumberRecord {
+  id: string
+  companyId: string
+  number: string
+  nickname: string
+  allowOutboundCalls: boolean
+  enableIvr: boolean
+  ivrTreeId: string | null
+  queueId: string | null
+  recordOutboundCalls: boolean
+}
+
+export interface IvrTree {
+  id: string
+  companyId: string
+  name: string
+  /** The node a call starts at; the tree's first node unless changed. */
+  rootNodeId: string | null
+}
+
+export interface IvrNode {
+  id: string
+  companyId: string
+  treeId: string
+  name: string
+  /** "talk": say playContent (text to speech); "play": play the uploaded greeting named playContent. */
+  playMode: 'talk' | 'play'
+  playContent: string
+  bargeIn: boolean
+  loopCount: number
+  /** ms of silence before playing */
+  sched: number
+  voice: string
+  speed: number
+  /** seconds to wait for a key */
+  keypressTimeout: number
+}
+
+/** What a key does at a node: 2 route to queueId, 3 forward to toPhoneNumber, 4 go to nextNodeId, 6 stop the call. */
+export interface IvrKey {
+  id: string
+  companyId: string
+  nodeId: string
+  /** 0-9, *, #, EMPTY_KEY (no key before the timeout) or INVALID_KEY (a key with no entry) */
+  key: string
+  action: 1 | 2 | 3 | 4 | 5 | 6
+  nextNodeId: string | null
+  queueId: string | null
+  toPhoneNumber: string | null
+  fromNumberCalloutToAgent: string | null
+  sms: string | null
 }
 
 export class Directory {
@@ -55,6 +172,10 @@ export class Directory {
   readonly queues = new Map<string, SkillGroup>()
   readonly groups = new Map<string, AgentGroup>()
   routing: GroupRouting[] = []
+  readonly numbers = new Map<string, NumberRecord>()
+  readonly ivrTrees = new Map<string, IvrTree>()
+  readonly ivrNodes = new Map<string, IvrNode>()
+  readonly ivrKeys = new Map<string, IvrKey>()
 
   agentByUUID(companyId: string, uuid: string): AgentRecord | undefined {
     const a = this.agents.get(uuid)
@@ -101,5 +222,43 @@ export class Directory {
       .map(([id, priority]) => ({ queue: this.queues.get(id)!, priority }))
       .filter((x) => x.queue)
       .sort((a, b) => a.priority - b.priority || a.queue.id.localeCompare(b.queue.id))
+  }
+
+  /** The number an inbound call dialled, whatever company owns it. */
+  numberByDigits(number: string): NumberRecord | undefined {
+    for (const n of this.numbers.values()) if (n.number === number) return n
+    return undefined
+  }
+
+  /** The entry for a key at an IVR node, if any. */
+  ivrKey(nodeId: string, key: string): IvrKey | undefined {
+    for (const k of this.ivrKeys.values()) if (k.nodeId === nodeId && k.key === key) return k
+    return undefined
+  }
+
+  ivrNodeKeys(nodeId: string): IvrKey[] {
+    return [...this.ivrKeys.values()].filter((k) => k.nodeId === nodeId)
+  }
+
+  /** The groups serving a queue, best priority first. */
+  queueGroups(queueId: string): { group: AgentGroup; priority: number }[] {
+    return this.routing
+      .filter((r) => r.queueId === queueId && this.groups.has(r.groupId))
+      .map((r) => ({ group: this.groups.get(r.groupId)!, priority: r.priority }))
+      .sort((a, b) => a.priority - b.priority || a.group.id.localeCompare(b.group.id))
+  }
+
+  /** Empties every table, before the store loads them again. */
+  clear(): void {
+    this.companies.clear()
+    this.agents.clear()
+    this.extensions.clear()
+    this.queues.clear()
+    this.groups.clear()
+    this.routing = []
+    this.numbers.clear()
+    this.ivrTrees.clear()
+    this.ivrNodes.clear()
+    this.ivrKeys.clear()
   }
 }

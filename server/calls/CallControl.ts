@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
 import { SobotError } from '../../src/errors'
 import type { AnySobotEvent, CallEvent, CallType, SobotEventName, WorkStatusInfo } from '../../src/events'
 import { checkCallCommand } from '../../src/model/callRules'
@@ -10,12 +8,12 @@ import type { AgentCore, Caller } from '../acd/agents'
 import type { AgentRecord, Directory, SkillGroup } from '../acd/directory'
 import { MusicOnHoldSource, type AudioSource } from '../switch/audio'
 import type { B2bua, Call, CallLeg, EndCause } from '../switch/b2bua'
-import type { SipLeg } from '../switch/sipLeg'
+import { SipError, type SipLeg } from '../switch/sipLeg'
 import type { Logger } from '../util/logger'
 import { TRUNK_USER, type PhoneBook } from './phones'
 import type { PrivacyNumbers } from './privacy'
+import type { CallLog, LoggedAgent, LoggedCall } from './history'
 import { queueSettings, type QueueSettings } from './queueSettings'
-import type { CallRecord, CallRecordSink } from './records'
 
 /** The agent's phone is rung this long for a makeCall before the call is given up. */
 export const AGENT_LEG_TIMEOUT_MS = 30_000
@@ -69,6 +67,9 @@ interface CcCall {
   ended: boolean
   releasedBy?: 'agent' | 'customer' | 'system'
   referenceID: string
+  /** The SIP status that ended a call that never connected (e.g. "486 Busy Here"). */
+  failure?: string
+  readonly logged: LoggedCall
 }
 
 export interface CallControlDeps {
@@ -78,8 +79,8 @@ export interface CallControlDeps {
   b2bua: B2bua
   phones: PhoneBook
   privacy: PrivacyNumbers
-  records: CallRecordSink
-  recordingsDir: string
+  /** The call history and the call-event webhooks. */
+  history: CallLog
   logger: Logger
   /** Music for waiting customers (default: the generated music on hold). */
   waitMusic?: () => AudioSource
@@ -104,7 +105,6 @@ export class CallControl {
 
   constructor(private readonly d: CallControlDeps) {
     this.now = d.now ?? Date.now
-    mkdirSync(d.recordingsDir, { recursive: true })
     d.b2bua.on('call', (sw) => void this.onInbound(sw))
   }
 
@@ -194,6 +194,7 @@ export class CallControl {
       return
     }
     if (sw.ended || !sw.customer) return
+    this.d.history.started(call.logged)
     sw.play(sw.customer, (this.d.waitMusic ?? (() => new MusicOnHoldSource()))())
     call.enqueuedAt = this.now()
     const list = this.waiting.get(queue.id) ?? []
@@ -271,6 +272,7 @@ export class CallControl {
     this.d.core.setWorkStatus(agent, 'ring')
     this.setCallInfo(call, party)
     this.emitCall('EventRinging', call, party)
+    this.d.history.ringing(call.logged, logAgent(agent))
     call.sw
       .connectAgent(target.aor, {
         timeoutMs: call.settings.answerTimeoutSeconds * 1000,
@@ -288,6 +290,7 @@ export class CallControl {
         if (call.sw.ended || call.ended) return // the customer left: the end of the call tells the agent
         const cause = party.refused ?? 'noAnswer'
         this.release(call, party, 'EventReleased', { releaseCause: cause }, false)
+        this.d.history.agentEnded(call.logged, logAgent(agent), cause === 'rejected' ? '486 Busy Here' : '480 Temporarily Unavailable', { duration: 0, answerDuration: 0 })
         // Back to the head of its queue for the next agent.
         const list = this.waiting.get(call.queue!.id) ?? []
         list.unshift(call)
@@ -305,9 +308,10 @@ export class CallControl {
     this.d.core.setWorkStatus(party.agent, 'establish')
     this.setCallInfo(call, party)
     this.emitCall('EventEstablished', call, party)
+    this.d.history.answered(call.logged, logAgent(party.agent), party.answeredAt)
     if (call.settings.recordCalls && !call.recorded && call.sw.customer?.participant) {
       call.recorded = true
-      call.recordPath = path.join(this.d.recordingsDir, `${call.id}.wav`)
+      call.recordPath = this.d.history.recordingFile(call.logged)
       call.sw.startRecording(call.recordPath).catch((e: unknown) => {
         this.d.logger.warn(`call ${call.id}: recording failed: ${String(e)}`)
         call.recorded = false
@@ -351,6 +355,7 @@ export class CallControl {
       customerNumber: number,
       attachedData: userData,
       referenceID: c.referenceID,
+      requestedBy: a,
     })
     const party: Party = { partyID: randomUUID(), agent: a, role: 'Origination', state: 'dialing', muted: false }
     call.parties.push(party)
@@ -369,10 +374,16 @@ export class CallControl {
           onLeg: (leg) => (party.leg = leg),
         })
         // The agent hears ringback while the customer's phone rings.
-        await sw.dialCustomer(TRUNK_USER, CUSTOMER_RING_TIMEOUT_MS, { toUser: number, fromUser: display })
+        this.d.history.started(call.logged)
+        await sw.dialCustomer(TRUNK_USER, CUSTOMER_RING_TIMEOUT_MS, {
+          toUser: number,
+          fromUser: display,
+          onLeg: (leg) => leg.sip.once('progress', () => this.d.history.ringing(call.logged)),
+        })
         this.established(call, party)
       } catch (err) {
         this.d.logger.info(`call ${call.id}: outbound failed: ${String(err)}`)
+        if (err instanceof SipError) call.failure = sipStatus(err.status)
         if (!sw.ended) await sw.hangup('error')
       }
     })()
@@ -521,11 +532,7 @@ export class CallControl {
     if (!w) return
     clearTimeout(w.timer)
     this.acw.delete(a.uuid)
-    const rec = this.lastRecord.get(w.callID)
-    if (rec) {
-      rec.acw_duration = Math.round((this.now() - w.startedAt) / 1000)
-      void this.d.records.save(rec)
-    }
+    this.d.history.acw({ id: w.callID, companyId: a.companyId }, Math.round((this.now() - w.startedAt) / 1000))
     if (how === 'silent') return
     this.d.core.becomeIdle(a, referenceID)
     this.dispatch()
@@ -533,11 +540,34 @@ export class CallControl {
 
   // --- the end of a call -----------------------------------------------------------------------
 
-  private track(sw: Call, init: Pick<CcCall, 'type' | 'companyId' | 'ANI' | 'DNIS' | 'customerNumber' | 'attachedData' | 'referenceID'> & { queue?: SkillGroup }): CcCall {
+  private track(
+    sw: Call,
+    init: Pick<CcCall, 'type' | 'companyId' | 'ANI' | 'DNIS' | 'customerNumber' | 'attachedData' | 'referenceID'> & { queue?: SkillGroup; requestedBy?: AgentRecord },
+  ): CcCall {
+    const id = `call-${randomUUID()}`
+    const logged: LoggedCall = {
+      id,
+      companyId: init.companyId,
+      direction: init.type === 'Outbound' ? 'outbound' : 'inbound',
+      customerNumber: init.customerNumber,
+      ourNumber: init.type === 'Outbound' ? init.ANI : init.DNIS,
+      createdReason:
+        init.type !== 'Outbound'
+          ? 'EXTERNAL_CALL_IN'
+          : this.d.core.runtime(init.requestedBy!.uuid).phoneType === 'pstn'
+            ? 'SERVER_CALL_OUT_BY_MAKE_CALL_TO_EXTERNAL_BEFORE'
+            : 'SERVER_CALL_OUT_BY_MAKE_CALL_TO_APP_BEFORE',
+      attachedData: init.attachedData,
+      ...(init.requestedBy ? { requestedBy: init.requestedBy.uuid } : {}),
+      ...(init.queue ? { queueId: init.queue.id } : {}),
+    }
+    const { requestedBy: _r, ...fields } = init
+    void _r
     const call: CcCall = {
-      id: `call-${randomUUID()}`,
+      id,
       sw,
-      ...init,
+      logged,
+      ...fields,
       settings: queueSettings(init.queue),
       parties: [],
       tried: new Set(),
@@ -549,6 +579,7 @@ export class CallControl {
       ended: false,
     }
     this.calls.set(call.id, call)
+    this.d.history.created(logged, call.startedAt)
     sw.on('legEnded', (leg) => {
       if (leg.role === 'customer' && !call.answeredAt) call.releasedBy ??= 'customer'
       if (leg.role === 'customer') call.releasedBy ??= 'customer'
@@ -558,8 +589,6 @@ export class CallControl {
     return call
   }
 
-  private readonly lastRecord = new Map<string, CallRecord>()
-
   private onEnded(call: CcCall, cause: EndCause): void {
     if (call.ended) return
     call.ended = true
@@ -568,14 +597,56 @@ export class CallControl {
     this.calls.delete(call.id)
     const endedAt = this.now()
     const wrapUp = call.type === 'Outbound' ? OUTBOUND_WRAP_UP_S : call.settings.wrapUpAfterCalls ? call.settings.wrapUpSeconds : 0
-    const record = this.record(call, cause, endedAt)
+    const talkSeconds = call.answeredAt ? Math.max(0, Math.round((endedAt - call.answeredAt - call.holdMs) / 1000)) : 0
+    const taker = call.parties.find((p) => p.answeredAt !== undefined)
+    const releasedBy = call.releasedBy ?? (cause.startsWith('customer') ? 'customer' : cause.startsWith('agent') ? 'agent' : 'system')
+    const endCallReason = endCallReasonOf(cause)
     for (const party of call.parties) {
       if (party.state === 'released') continue
       const abandoned = party.state === 'ringing' && (cause === 'customer-hangup' || cause === 'customer-cancel' || cause === 'transport')
       const talked = party.state === 'established'
       this.release(call, party, abandoned ? 'EventAbandoned' : 'EventReleased', { releaseCause: cause }, talked && wrapUp > 0, wrapUp)
-      this.emitCdr(call, party, record, cause, endedAt)
+      this.d.history.agentEnded(call.logged, logAgent(party.agent), call.failure ?? 'USER_END_CALL', {
+        duration: Math.round((endedAt - call.startedAt) / 1000),
+        answerDuration: party.answeredAt ? Math.round((endedAt - party.answeredAt) / 1000) : 0,
+      })
+      this.d.publish(party.agent.uuid, {
+        messageID: 'MainCDRInfo',
+        creationTime: this.now(),
+        companyId: call.companyId,
+        referenceID: '',
+        attachedData: call.attachedData,
+        callID: call.id,
+        callType: call.type,
+        ANI: call.ANI,
+        DNIS: call.DNIS,
+        otherDN: call.customerNumber,
+        startTime: call.startedAt,
+        answerTime: call.answeredAt ?? 0,
+        endTime: endedAt,
+        talkDuration: talkSeconds,
+        releasedBy,
+        endCause: endCallReason,
+        recorded: call.recorded,
+      } as AnySobotEvent)
     }
+    this.d.history.ended(call.logged, {
+      endCallCause: call.failure ?? (call.answeredAt ? 'USER_END_CALL' : cause === 'error' ? 'CAN_NOT_MAKE_CALL' : 'USER_END_CALL'),
+      endedBy: releasedBy === 'customer' ? 'EXTERNAL' : 'INTERNAL',
+      callType: call.parties.length > 1 && call.parties.filter((p) => p.answeredAt).length > 1 ? 'CONFERENCE' : 'CALL',
+      endCallReason,
+      startTime: call.startedAt,
+      endTime: endedAt,
+      answerTime: call.answeredAt ?? 0,
+      enqueueSeconds: call.enqueuedAt ? Math.round(((call.answeredAt ?? endedAt) - call.enqueuedAt) / 1000) : 0,
+      holdSeconds: Math.round(call.holdMs / 1000),
+      talkSeconds,
+      ivrSeconds: 0,
+      status: call.answeredAt ? 1 : 2,
+      ...(taker ? { agent: logAgent(taker.agent) } : {}),
+      participants: call.parties.map((p) => p.agent.agentID),
+    })
+    if (call.recorded && call.recordPath) this.d.history.recorded(call.logged, talkSeconds * 1000)
     this.dispatch()
   }
 
@@ -592,65 +663,6 @@ export class CallControl {
     if (rt.workStatus !== 'offline') this.d.core.setWorkStatus(a, acw ? 'wrapUp' : 'release')
     this.emitCall(ev, call, party, extra)
     if (acw && rt.workStatus === 'sorting') this.startAcw(a, acwSeconds, call.id, call.referenceID)
-  }
-
-  private record(call: CcCall, cause: EndCause, endedAt: number): CallRecord {
-    const taker = call.parties.find((p) => p.answeredAt !== undefined)
-    const talkSeconds = call.answeredAt ? Math.round((endedAt - call.answeredAt - call.holdMs) / 1000) : 0
-    const rec: CallRecord = {
-      id: call.id,
-      company_id: call.companyId,
-      project_id: this.d.dir.companies.get(call.companyId)?.projectId ?? 0,
-      customer_number: call.customerNumber,
-      stringee_number: call.type === 'Outbound' ? call.ANI : call.DNIS,
-      direction: call.type === 'Outbound' ? 0 : call.type === 'Internal' ? 2 : 1,
-      start_time: call.startedAt,
-      end_time: endedAt,
-      first_answer_time: call.answeredAt ?? 0,
-      enqueue_time: call.enqueuedAt ? Math.round(((call.answeredAt ?? endedAt) - call.enqueuedAt) / 1000) : 0,
-      duration: Math.round((endedAt - call.startedAt) / 1000),
-      ivr_duration: 0,
-      account: taker?.agent.uuid ?? call.parties[0]?.agent.uuid ?? '',
-      account_name: taker?.agent.name ?? call.parties[0]?.agent.name ?? '',
-      hold_duration: Math.round(call.holdMs / 1000),
-      talk_duration: Math.max(0, talkSeconds),
-      acw_duration: 0,
-      recorded: call.recorded,
-      record_path: call.recordPath,
-      end_call_reason: endCallReason(cause),
-      route_to_agent: call.parties.length > 0,
-      status: call.answeredAt ? 1 : 2,
-      has_voicemail: false,
-      queue_id: call.queue?.id ?? null,
-      attached_data: call.attachedData,
-      satisfaction: null,
-      participants: call.parties.map((p) => p.agent.agentID),
-    }
-    this.lastRecord.set(call.id, rec)
-    void this.d.records.save(rec)
-    return rec
-  }
-
-  private emitCdr(call: CcCall, party: Party, rec: CallRecord, cause: EndCause, endedAt: number): void {
-    this.d.publish(party.agent.uuid, {
-      messageID: 'MainCDRInfo',
-      creationTime: this.now(),
-      companyId: call.companyId,
-      referenceID: '',
-      attachedData: call.attachedData,
-      callID: call.id,
-      callType: call.type,
-      ANI: call.ANI,
-      DNIS: call.DNIS,
-      otherDN: call.customerNumber,
-      startTime: call.startedAt,
-      answerTime: call.answeredAt ?? 0,
-      endTime: endedAt,
-      talkDuration: rec.talk_duration,
-      releasedBy: call.releasedBy ?? (cause.startsWith('customer') ? 'customer' : cause.startsWith('agent') ? 'agent' : 'system'),
-      endCause: rec.end_call_reason,
-      recorded: rec.recorded,
-    } as AnySobotEvent)
   }
 
   // --- events ----------------------------------------------------------------------------------
@@ -706,8 +718,25 @@ function callerNumber(sip: SipLeg): string {
   return sip.request?.from?.uri?.user ?? ''
 }
 
+function logAgent(a: AgentRecord): LoggedAgent {
+  return { uuid: a.uuid, name: a.name, ext: a.ext }
+}
+
+const SIP_REASONS: Record<number, string> = {
+  404: 'Not Found',
+  408: 'Request Timeout',
+  480: 'Temporarily Unavailable',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  603: 'Decline',
+}
+
+function sipStatus(status: number): string {
+  return `${status} ${SIP_REASONS[status] ?? 'Failed'}`
+}
+
 /** End causes in the Stringee history's words. */
-function endCallReason(cause: EndCause): string {
+function endCallReasonOf(cause: EndCause): string {
   switch (cause) {
     case 'customer-hangup':
     case 'customer-cancel':

@@ -96,9 +96,12 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     const ready = log.next('EventAgentReady')
     await agent.completeACW()
     expect(await ready).toMatchObject({ workStatus: 'ready' })
-    const rec = cc.records.get(ring.callID)!
-    expect(rec).toMatchObject({ direction: 1, customer_number: '13900001111', queue_id: 'QU_SALES', status: 1, account: 'agt-1001', recorded: true })
-    expect(rec.acw_duration).toBeGreaterThanOrEqual(2)
+    await until(async () => ((await cc.store.calls.get('demo', ring.callID))?.acwDuration ?? 0) > 0, 'the ACW on the call record')
+    const rec = (await cc.store.calls.get('demo', ring.callID))!
+    expect(rec).toMatchObject({ direction: 1, customerNumber: '13900001111', stringeeNumber: 'QU_SALES', queueId: 'QU_SALES', status: 1, agentId: 'agt-1001', recorded: true })
+    expect(rec.acwDuration).toBeGreaterThanOrEqual(2)
+    expect(rec.talkDuration).toBeGreaterThanOrEqual(1)
+    expect(rec.recordingPath).toMatch(/\.wav$/)
   })
 
   it('ends ACW by its timer, and completeACWToBusy leaves the agent not ready', async () => {
@@ -135,7 +138,8 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     // The customer gives up while waiting.
     cc.network!.hangup(customer.id)
     await until(async () => (await first.agent.queryCountsInQueue()).queues.find((q) => q.queueID === 'QU_SALES')!.count === 0, 'the queue to empty')
-    expect(cc.records.get(r1.callID)).toMatchObject({ status: 2, end_call_reason: 'CUSTOMER_END_CALL' })
+    await until(async () => ((await cc.store.calls.get('demo', r1.callID))?.endTime ?? 0) > 0, 'the call record to be finished')
+    expect(await cc.store.calls.get('demo', r1.callID)).toMatchObject({ status: 2, endCallReason: 'CUSTOMER_END_CALL' })
   })
 
   it('tells a ringing agent when the caller hangs up (EventAbandoned)', async () => {
@@ -163,7 +167,8 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     const rel = await log.waitFor('EventReleased', undefined, 8000)
     expect(rel.attachedData).toEqual(userData)
     expect((await log.waitFor('MainCDRInfo')).releasedBy).toBe('customer')
-    expect(cc.records.get(callID)).toMatchObject({ direction: 0, customer_number: '13900005555', stringee_number: '02873000001', attached_data: userData })
+    await until(async () => ((await cc.store.calls.get('demo', callID))?.endTime ?? 0) > 0, 'the call record to be finished')
+    expect(await cc.store.calls.get('demo', callID)).toMatchObject({ direction: 0, customerNumber: '13900005555', stringeeNumber: '02873000001', attachedData: userData })
   })
 
   it('reports a busy customer and resolves a privacy number on the server', async () => {

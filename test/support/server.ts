@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import WebSocket from 'ws'
 import { startContactCenter, type ContactCenter } from '../../server/app'
 import type { ServerConfig } from '../../server/config'
@@ -5,9 +8,51 @@ import { Agent, type AgentOptions } from '../../src/agent/Agent'
 import type { AnySobotEvent, ListenerMap, SobotEventMap, SobotEventName } from '../../src/events'
 import type { WebSocketCtor } from '../../src/cti/CtiSocket'
 
-/** The real contact center in this process, on a free port of 127.0.0.1. */
-export function startServer(overrides: Partial<ServerConfig> = {}): Promise<ContactCenter> {
-  return startContactCenter({ port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides })
+/**
+ * The real contact center in this process, on a free port of 127.0.0.1. Without a dataDir it gets a
+ * fresh temporary one (its own embedded database), removed by close(); pass a dataDir to keep the data
+ * across a restart. It uses PostgreSQL only when given a databaseUrl (never DATABASE_URL from the
+ * environment, which would make parallel test files share one database).
+ */
+export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<ContactCenter> {
+  const temp = overrides.dataDir ? undefined : mkdtempSync(path.join(tmpdir(), 'sobot-cc-'))
+  const cleanup = (): void => {
+    if (temp) rmSync(temp, { recursive: true, force: true })
+  }
+  let cc: ContactCenter
+  try {
+    cc = await startContactCenter({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      ...overrides,
+      databaseUrl: overrides.databaseUrl ?? '',
+      dataDir: overrides.dataDir ?? temp!,
+    })
+  } catch (err) {
+    cleanup()
+    throw err
+  }
+  if (!temp) return cc
+  return {
+    ...cc,
+    async close() {
+      await cc.close()
+      cleanup()
+    },
+  }
+}
+
+/** A REST API token (X-STRINGEE-AUTH) of a company, from the development route. */
+export async function restToken(cc: { url: string }, companyId = 'demo', extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await fetch(`${cc.url}/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ companyId, rest: true, ...extra }),
+  })
+  const body = (await res.json()) as { token?: string }
+  if (!body.token) throw new Error(`no REST token for ${companyId}: ${JSON.stringify(body)}`)
+  return body.token
 }
 
 export async function devToken(cc: { url: string }, agent: string, extra: Record<string, unknown> = {}): Promise<string> {

@@ -1,0 +1,119 @@
+import multipart from '@fastify/multipart'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { AgentCore } from '../acd/agents'
+import type { Company, Directory } from '../acd/directory'
+import type { Store } from '../store'
+import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db'
+import { REST_AUTH_HEADER, type RestTokens } from './auth'
+import { registerCalls } from './calls'
+import { registerConfig } from './config'
+import { registerProject } from './project'
+import { registerQueues } from './queues'
+import { ApiError, RESULTS } from './result'
+
+export const REST_API_PREFIX = '/v1'
+/** Greeting uploads larger than this are refused (r = 10). */
+export const MAX_GREETING_BYTES = 20 * 1024 * 1024
+
+export interface ApiContext {
+  dir: Directory
+  store: Store
+  /** To refuse changes that would pull the rug from under a logged-in agent. */
+  core: AgentCore
+  /** The company of the request's verified token. */
+  company(req: FastifyRequest): Company
+}
+
+/**
+ * The Stringee-style REST API under /v1 (docs/REST_API.md). Every request is authenticated by the
+ * X-STRINGEE-AUTH token before anything else; every answer carries a result code `r` (result.ts), and
+ * bad input gets its code, never a 500.
+ */
+export async function registerRestApi(app: FastifyInstance, deps: { dir: Directory; store: Store; core: AgentCore; tokens: RestTokens }): Promise<void> {
+  const companies = new WeakMap<FastifyRequest, Company>()
+  const ctx: ApiContext = {
+    dir: deps.dir,
+    store: deps.store,
+    core: deps.core,
+    company(req) {
+      const c = companies.get(req)
+      if (!c) throw new ApiError('AUTH_FAILED')
+      return c
+    },
+  }
+
+  await app.register(
+    async (api) => {
+      // JSON bodies: an empty body is no body (clients send Content-Type: application/json on GET and
+      // DELETE too, as the Stringee documents show), anything else must parse.
+      api.removeContentTypeParser(['application/json'])
+      api.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+        const s = String(text)
+        if (s.trim() === '') return done(null, undefined)
+        try {
+          done(null, JSON.parse(s))
+        } catch (err) {
+          done(new ApiError('INVALID_BODY', `The body is not valid JSON: ${(err as Error).message}`), undefined)
+        }
+      })
+      await api.register(multipart, {
+        throwFileSizeLimit: true,
+        limits: { fileSize: MAX_GREETING_BYTES, files: 1, fields: 10, parts: 12, fieldSize: 4096 },
+      })
+
+      api.addHook('onRequest', async (req) => {
+        companies.set(req, await deps.tokens.verify(req.headers[REST_AUTH_HEADER], deps.dir))
+      })
+      // PostgreSQL text cannot hold NUL characters: refuse them wherever they come from.
+      api.addHook('preValidation', async (req) => {
+        for (const [where, value] of [['the path', req.params], ['the query', req.query], ['the body', req.body]] as const) {
+          if (hasNul(value)) throw new ApiError('INVALID_VALUE', `${where} contains a NUL character.`)
+        }
+      })
+
+      api.setErrorHandler((err: FastifyError, req, reply) => sendApiError(req, reply, err, companies.get(req)?.projectId))
+      api.setNotFoundHandler((req, reply) =>
+        sendApiError(req, reply, new ApiError('NO_SUCH_ROUTE', `There is no ${req.method} ${req.url.split('?')[0]}.`), companies.get(req)?.projectId),
+      )
+
+      registerQueues(api, ctx)
+      registerConfig(api, ctx)
+      registerCalls(api, ctx)
+      registerProject(api, ctx)
+    },
+    { prefix: REST_API_PREFIX },
+  )
+}
+
+export function hasNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000')
+  if (depth > 32 || v === null || typeof v !== 'object') return false
+  for (const [k, x] of Object.entries(v)) if (k.includes('\u0000') || hasNul(x, depth + 1)) return true
+  return false
+}
+
+/** Turns anything thrown into a documented result code. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err
+  const e = err as FastifyError & { code?: string }
+  const pg = pgErrorCode(err)
+  if (pg === PG_UNIQUE_VIOLATION) return new ApiError('ALREADY_EXISTS')
+  if (pg === PG_FOREIGN_KEY_VIOLATION) return new ApiError('IN_USE', 'The item refers to, or is referred to by, another item.')
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500
+  if (status === 413) return new ApiError('TOO_LARGE', e.message)
+  if (status === 415) return new ApiError('INVALID_BODY', 'The body must be JSON (Content-Type: application/json), or multipart/form-data for uploads.')
+  if (status >= 400 && status < 500) return new ApiError('INVALID_BODY', e.message)
+  return new ApiError('SERVER_ERROR')
+}
+
+export function sendApiError(req: FastifyRequest, reply: FastifyReply, err: unknown, project?: number): FastifyReply {
+  const e = toApiError(err)
+  if (e.result === 'SERVER_ERROR') req.log.error({ err }, 'REST API request failed')
+  const body: Record<string, unknown> = { r: e.r, message: e.message }
+  if (project !== undefined) body.project = project
+  // The call history speaks `msg` (stringee-call-management-api.txt); its errors do too.
+  if (req.url.startsWith(`${REST_API_PREFIX}/call/`)) body.msg = e.message
+  return reply.code(e.http).send(body)
+}
+
+export { RESULTS }
