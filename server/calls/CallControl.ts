@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import { SobotError } from '../../src/errors'
-import type { AnySobotEvent, CallEvent, CallType, SobotEventName, WorkStatusInfo } from '../../src/events'
+import type { AnySobotEvent, CallEvent, SobotEventName, WorkStatusInfo } from '../../src/events'
 import { checkCallCommand } from '../../src/model/callRules'
 import type { DNRole } from '../../src/model/dnRole'
 import { optString, parseDelayTime, parseDialNumber, parseDtmf, parseUserData } from '../../src/model/validate'
 import type { AgentCore, Caller } from '../acd/agents'
-import type { AgentRecord, Directory, SkillGroup } from '../acd/directory'
-import { MusicOnHoldSource, type AudioSource } from '../switch/audio'
-import type { B2bua, Call, CallLeg, EndCause } from '../switch/b2bua'
-import { SipError, type SipLeg } from '../switch/sipLeg'
+import { DEFAULT_QUEUE_SETTINGS, queueSettings, type AgentRecord, type Directory, type QueueSettings, type SkillGroup } from '../acd/directory'
+import type { AudioSource } from '../switch/audio'
+import type { B2bua, Call, EndCause } from '../switch/b2bua'
+import { SipError } from '../switch/sipLeg'
 import type { Logger } from '../util/logger'
 import { TRUNK_USER, type PhoneBook } from './phones'
 import type { PrivacyNumbers } from './privacy'
-import type { CallLog, LoggedAgent, LoggedCall } from './history'
-import { queueSettings, type QueueSettings } from './queueSettings'
+import type { CallLog, LoggedCall } from './history'
+import { AUTO_ANSWER_HEADER, CALL_ID_HEADER, endCallReasonOf, logAgent, sipStatus, type CcCall, type Party, type PartyState } from './model'
+import { Router } from './routing'
+
+/** An outbound call has no queue: it records nothing and wraps up for OUTBOUND_WRAP_UP_S. */
+const NO_QUEUE: QueueSettings = { ...DEFAULT_QUEUE_SETTINGS, record_calls: false }
 
 /** The agent's phone is rung this long for a makeCall before the call is given up. */
 export const AGENT_LEG_TIMEOUT_MS = 30_000
@@ -21,55 +25,35 @@ export const AGENT_LEG_TIMEOUT_MS = 30_000
 export const CUSTOMER_RING_TIMEOUT_MS = 45_000
 /** ACW after an outbound call (no queue says otherwise). */
 export const OUTBOUND_WRAP_UP_S = 10
-/** Header on every INVITE to an agent's phone: the CTI call it belongs to. */
-export const CALL_ID_HEADER = 'X-Sobot-Call-ID'
-/** Header on INVITEs a web phone must answer by itself (the agent's own makeCall). */
-export const AUTO_ANSWER_HEADER = 'X-Sobot-Auto-Answer'
 
-type PartyState = 'dialing' | 'ringing' | 'established' | 'released'
-
-/** One agent's part in a call. */
-interface Party {
-  readonly partyID: string
-  readonly agent: AgentRecord
-  role: DNRole
-  state: PartyState
-  leg?: CallLeg
-  muted: boolean
-  answeredAt?: number
-  /** Why the agent's leg ended before it was answered. */
-  refused?: 'rejected' | 'noAnswer'
+/**
+ * What routing, the IVR and the multi-party operations use of call control: creating calls,
+ * ringing agents, releasing parties, and telling them what happened.
+ */
+export interface CallContext {
+  readonly d: CallControlDeps
+  now(): number
+  createCall(sw: Call, init: NewCall): CcCall
+  /**
+   * Rings an agent's phone for a call. Resolves with the party once it answered (EventEstablished
+   * sent), or with undefined when it did not (no answer or rejected: EventReleased sent; the call
+   * ended meanwhile: its end tells the agent). Never rejects.
+   */
+  ringAgent(call: CcCall, agent: AgentRecord, opts: RingOptions): Promise<Party | undefined>
+  emitCall(messageID: SobotEventName, call: CcCall, party: Party, extra?: Record<string, unknown>, referenceID?: string): void
+  release(call: CcCall, party: Party, ev: 'EventReleased' | 'EventAbandoned', extra: Record<string, unknown>, acw: boolean, acwSeconds?: number): void
+  /** Every call in progress. */
+  active(): Iterable<CcCall>
 }
 
-/** A call as the contact center tracks it: the switch's call plus the CTI view of it. */
-interface CcCall {
-  readonly id: string
-  readonly type: CallType
-  readonly companyId: string
-  readonly sw: Call
-  readonly ANI: string
-  readonly DNIS: string
-  readonly customerNumber: string
-  readonly queue?: SkillGroup
-  readonly settings: QueueSettings
-  readonly attachedData: Record<string, unknown>
-  readonly parties: Party[]
-  /** Agents already offered this call (not offered again). */
-  readonly tried: Set<string>
-  readonly startedAt: number
-  enqueuedAt?: number
-  answeredAt?: number
-  holdStartedAt?: number
-  holdMs: number
-  onHold: boolean
-  recorded: boolean
-  recordPath: string | null
-  ended: boolean
-  releasedBy?: 'agent' | 'customer' | 'system'
-  referenceID: string
-  /** The SIP status that ended a call that never connected (e.g. "486 Busy Here"). */
-  failure?: string
-  readonly logged: LoggedCall
+export type NewCall = Pick<CcCall, 'type' | 'companyId' | 'ANI' | 'DNIS' | 'customerNumber' | 'attachedData' | 'referenceID'> & { queue?: SkillGroup; requestedBy?: AgentRecord }
+
+export interface RingOptions {
+  role: DNRole
+  timeoutMs: number
+  /** Where to ring (default: the agent's phone by its phoneType). */
+  target?: { aor: string; toUser?: string }
+  extraHeaders?: string[]
 }
 
 export interface CallControlDeps {
@@ -92,31 +76,34 @@ export interface CallControlDeps {
  * SDK's call commands on the switch, runs after-call work, and tells every agent party what happened
  * with the events of docs/EVENTS.md.
  */
-export class CallControl {
+export class CallControl implements CallContext {
   private readonly calls = new Map<string, CcCall>()
-  /** Calls waiting for an agent, per skill group, first come first served. */
-  private readonly waiting = new Map<string, CcCall[]>()
-  /** When each agent last became ready (longest idle is offered first). */
-  private readonly idleSince = new Map<string, number>()
   private readonly acw = new Map<string, { deadline: number; timer: ReturnType<typeof setTimeout>; startedAt: number; callID: string }>()
-  private readonly now: () => number
-  private dispatching = false
-  private closed = false
+  readonly now: () => number
+  readonly router: Router
 
-  constructor(private readonly d: CallControlDeps) {
+  constructor(readonly d: CallControlDeps) {
     this.now = d.now ?? Date.now
-    d.b2bua.on('call', (sw) => void this.onInbound(sw))
+    this.router = new Router(this)
+  }
+
+  active(): Iterable<CcCall> {
+    return this.calls.values()
+  }
+
+  private dispatch(): void {
+    this.router.dispatch()
   }
 
   // --- queries for other parts -------------------------------------------------------------------
 
   /** Customers waiting in a skill group. */
   waitingCount(queueId: string): number {
-    return this.waiting.get(queueId)?.length ?? 0
+    return this.router.waitingCount(queueId)
   }
 
   /** Calls in progress (the realtime view). */
-  active(): { callId: string; companyId: string; direction: 'callin' | 'callout'; customerNumber: string; number: string; agents: string[]; startTime: number; answeredTime: number }[] {
+  realtime(): { callId: string; companyId: string; direction: 'callin' | 'callout'; customerNumber: string; number: string; agents: string[]; startTime: number; answeredTime: number }[] {
     return [...this.calls.values()].map((c) => ({
       callId: c.id,
       companyId: c.companyId,
@@ -132,7 +119,7 @@ export class CallControl {
   // --- hooks from the agent core ---------------------------------------------------------------
 
   onWorkStatus(a: AgentRecord, to: string): void {
-    if (to === 'ready') this.idleSince.set(a.uuid, this.now())
+    this.router.onWorkStatus(a, to)
   }
 
   /** An agent became available (or its phone registered): offer it a waiting call. */
@@ -156,146 +143,40 @@ export class CallControl {
 
   onLogout(a: AgentRecord): void {
     this.endAcw(a, '', 'silent')
-    this.idleSince.delete(a.uuid)
+    this.router.forget(a)
   }
 
-  // --- inbound ---------------------------------------------------------------------------------
-
-  private async onInbound(sw: Call): Promise<void> {
-    const sip = sw.customer?.sip
-    if (!sip) return
-    if (!this.d.phones.mayCallIn(sip.connectionId)) {
-      sip.reject(403, 'Forbidden')
-      return
-    }
-    const DNIS = sip.request?.ruri?.user ?? ''
-    const ANI = callerNumber(sip)
-    const queue = this.d.dir.queues.get(DNIS)
-    if (!queue) {
-      sip.reject(404, 'No such number')
-      return
-    }
-    const call = this.track(sw, {
-      type: 'Inbound',
-      companyId: queue.companyId,
-      ANI,
-      DNIS,
-      customerNumber: ANI,
-      queue,
-      attachedData: {},
-      referenceID: '',
-    })
-    sw.ringCustomer()
-    try {
-      await sw.answerCustomer()
-    } catch (err) {
-      this.d.logger.warn(`call ${call.id}: answering the customer failed: ${String(err)}`)
-      await sw.hangup('error')
-      return
-    }
-    if (sw.ended || !sw.customer) return
-    this.d.history.started(call.logged)
-    sw.play(sw.customer, (this.d.waitMusic ?? (() => new MusicOnHoldSource()))())
-    call.enqueuedAt = this.now()
-    const list = this.waiting.get(queue.id) ?? []
-    list.push(call)
-    this.waiting.set(queue.id, list)
-    this.dispatch()
-  }
-
-  /** Agents who may take a call of this skill group: by group priority, then longest idle. */
-  private candidates(call: CcCall): AgentRecord[] {
-    const q = call.queue!
-    const routes = this.d.dir.routing.filter((r) => r.queueId === q.id).sort((a, b) => a.priority - b.priority)
-    const seen = new Set<string>()
-    const out: AgentRecord[] = []
-    for (const prio of [...new Set(routes.map((r) => r.priority))]) {
-      const tier: AgentRecord[] = []
-      for (const r of routes.filter((x) => x.priority === prio)) {
-        for (const uuid of this.d.dir.groups.get(r.groupId)?.agentUUIDs ?? []) {
-          if (seen.has(uuid)) continue
-          seen.add(uuid)
-          const a = this.d.dir.agents.get(uuid)
-          if (a && this.routable(a, call)) tier.push(a)
-        }
-      }
-      tier.sort((x, y) => (this.idleSince.get(x.uuid) ?? 0) - (this.idleSince.get(y.uuid) ?? 0))
-      out.push(...tier)
-    }
-    return out
-  }
-
-  private routable(a: AgentRecord, call: CcCall): boolean {
-    const rt = this.d.core.runtime(a.uuid)
-    return rt.agentState === 1 && rt.workStatus === 'ready' && !call.tried.has(a.uuid) && this.d.phones.reachable(a, rt)
-  }
-
-  /** Offers waiting calls to available agents, first come first served per skill group. */
-  dispatch(): void {
-    if (this.dispatching || this.closed) return
-    this.dispatching = true
-    try {
-      for (const [queueId, list] of this.waiting) {
-        for (const call of [...list]) {
-          if (call.ended || call.sw.ended) {
-            this.unqueue(call)
-            continue
-          }
-          const agent = this.candidates(call)[0]
-          if (!agent) continue
-          this.unqueue(call)
-          this.offer(call, agent)
-        }
-        if (!list.length) this.waiting.delete(queueId)
-      }
-    } finally {
-      this.dispatching = false
-    }
-  }
-
-  private unqueue(call: CcCall): void {
-    if (!call.queue) return
-    const list = this.waiting.get(call.queue.id)
-    if (!list) return
-    const i = list.indexOf(call)
-    if (i >= 0) list.splice(i, 1)
-  }
-
-  /** Rings one agent for a waiting call; on no answer or rejection the call goes back to the queue. */
-  private offer(call: CcCall, agent: AgentRecord): void {
+  ringAgent(call: CcCall, agent: AgentRecord, opts: RingOptions): Promise<Party | undefined> {
     const rt = this.d.core.runtime(agent.uuid)
-    const target = this.d.phones.target(agent, rt)!
-    call.tried.add(agent.uuid)
-    const party: Party = { partyID: randomUUID(), agent, role: 'Destination', state: 'ringing', muted: false }
+    const target = opts.target ?? this.d.phones.target(agent, rt)
+    const party: Party = { partyID: randomUUID(), agent, role: opts.role, state: 'ringing', muted: false }
+    if (!target) return Promise.resolve(undefined)
     call.parties.push(party)
     this.d.core.setWorkStatus(agent, 'reserve')
     this.d.core.setWorkStatus(agent, 'ring')
     this.setCallInfo(call, party)
     this.emitCall('EventRinging', call, party)
     this.d.history.ringing(call.logged, logAgent(agent))
-    call.sw
+    return call.sw
       .connectAgent(target.aor, {
-        timeoutMs: call.settings.answerTimeoutSeconds * 1000,
+        timeoutMs: opts.timeoutMs,
         endCallOnFailure: false,
         fromUser: call.ANI || 'anonymous',
         ...(target.toUser ? { toUser: target.toUser } : {}),
-        extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`],
+        extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`, ...(opts.extraHeaders ?? [])],
         onLeg: (leg) => (party.leg = leg),
       })
       .then((leg) => {
         party.leg = leg
         this.established(call, party)
+        return party
       })
       .catch(() => {
-        if (call.sw.ended || call.ended) return // the customer left: the end of the call tells the agent
+        if (call.sw.ended || call.ended) return undefined // the customer left: the end of the call tells the agent
         const cause = party.refused ?? 'noAnswer'
         this.release(call, party, 'EventReleased', { releaseCause: cause }, false)
         this.d.history.agentEnded(call.logged, logAgent(agent), cause === 'rejected' ? '486 Busy Here' : '480 Temporarily Unavailable', { duration: 0, answerDuration: 0 })
-        // Back to the head of its queue for the next agent.
-        const list = this.waiting.get(call.queue!.id) ?? []
-        list.unshift(call)
-        this.waiting.set(call.queue!.id, list)
-        this.dispatch()
+        return undefined
       })
   }
 
@@ -309,7 +190,7 @@ export class CallControl {
     this.setCallInfo(call, party)
     this.emitCall('EventEstablished', call, party)
     this.d.history.answered(call.logged, logAgent(party.agent), party.answeredAt)
-    if (call.settings.recordCalls && !call.recorded && call.sw.customer?.participant) {
+    if (call.settings.record_calls && !call.recorded && call.sw.customer?.participant) {
       call.recorded = true
       call.recordPath = this.d.history.recordingFile(call.logged)
       call.sw.startRecording(call.recordPath).catch((e: unknown) => {
@@ -347,7 +228,7 @@ export class CallControl {
     if (rt.workStatus === 'sorting') this.endAcw(a, c.referenceID, 'silent')
 
     const sw = this.d.b2bua.createOutbound()
-    const call = this.track(sw, {
+    const call = this.createCall(sw, {
       type: 'Outbound',
       companyId: a.companyId,
       ANI: display,
@@ -540,10 +421,7 @@ export class CallControl {
 
   // --- the end of a call -----------------------------------------------------------------------
 
-  private track(
-    sw: Call,
-    init: Pick<CcCall, 'type' | 'companyId' | 'ANI' | 'DNIS' | 'customerNumber' | 'attachedData' | 'referenceID'> & { queue?: SkillGroup; requestedBy?: AgentRecord },
-  ): CcCall {
+  createCall(sw: Call, init: NewCall): CcCall {
     const id = `call-${randomUUID()}`
     const logged: LoggedCall = {
       id,
@@ -568,7 +446,7 @@ export class CallControl {
       sw,
       logged,
       ...fields,
-      settings: queueSettings(init.queue),
+      settings: init.queue ? queueSettings(init.queue) : NO_QUEUE,
       parties: [],
       tried: new Set(),
       startedAt: this.now(),
@@ -592,11 +470,11 @@ export class CallControl {
   private onEnded(call: CcCall, cause: EndCause): void {
     if (call.ended) return
     call.ended = true
-    this.unqueue(call)
+    this.router.unqueue(call)
     this.endHold(call)
     this.calls.delete(call.id)
     const endedAt = this.now()
-    const wrapUp = call.type === 'Outbound' ? OUTBOUND_WRAP_UP_S : call.settings.wrapUpAfterCalls ? call.settings.wrapUpSeconds : 0
+    const wrapUp = call.type === 'Outbound' ? OUTBOUND_WRAP_UP_S : call.settings.agent_wrap_up_after_calls ? call.settings.wrap_up_time_limit : 0
     const talkSeconds = call.answeredAt ? Math.max(0, Math.round((endedAt - call.answeredAt - call.holdMs) / 1000)) : 0
     const taker = call.parties.find((p) => p.answeredAt !== undefined)
     const releasedBy = call.releasedBy ?? (cause.startsWith('customer') ? 'customer' : cause.startsWith('agent') ? 'agent' : 'system')
@@ -654,7 +532,7 @@ export class CallControl {
    * A party leaves: EventReleased (or EventAbandoned) carrying the workStatus it leaves to, then with
    * wrap-up EventAgentAfterCallWork (sorting), or straight back to idle.
    */
-  private release(call: CcCall, party: Party, ev: 'EventReleased' | 'EventAbandoned', extra: Record<string, unknown>, acw: boolean, acwSeconds = 0): void {
+  release(call: CcCall, party: Party, ev: 'EventReleased' | 'EventAbandoned', extra: Record<string, unknown>, acw: boolean, acwSeconds = 0): void {
     if (party.state === 'released') return
     party.state = 'released'
     const a = party.agent
@@ -682,7 +560,7 @@ export class CallControl {
     this.d.core.runtime(party.agent.uuid).call = info
   }
 
-  private emitCall(messageID: SobotEventName, call: CcCall, party: Party, extra: Record<string, unknown> = {}, referenceID = call.referenceID): void {
+  emitCall(messageID: SobotEventName, call: CcCall, party: Party, extra: Record<string, unknown> = {}, referenceID = call.referenceID): void {
     const ev: CallEvent = {
       messageID,
       creationTime: this.now(),
@@ -706,48 +584,9 @@ export class CallControl {
   }
 
   async close(): Promise<void> {
-    this.closed = true
+    this.router.close()
     for (const w of this.acw.values()) clearTimeout(w.timer)
     this.acw.clear()
-    this.waiting.clear()
   }
 }
 
-/** The caller's number: the From user (a trunk passes the customer's number there). */
-function callerNumber(sip: SipLeg): string {
-  return sip.request?.from?.uri?.user ?? ''
-}
-
-function logAgent(a: AgentRecord): LoggedAgent {
-  return { uuid: a.uuid, name: a.name, ext: a.ext }
-}
-
-const SIP_REASONS: Record<number, string> = {
-  404: 'Not Found',
-  408: 'Request Timeout',
-  480: 'Temporarily Unavailable',
-  486: 'Busy Here',
-  487: 'Request Terminated',
-  603: 'Decline',
-}
-
-function sipStatus(status: number): string {
-  return `${status} ${SIP_REASONS[status] ?? 'Failed'}`
-}
-
-/** End causes in the Stringee history's words. */
-function endCallReasonOf(cause: EndCause): string {
-  switch (cause) {
-    case 'customer-hangup':
-    case 'customer-cancel':
-      return 'CUSTOMER_END_CALL'
-    case 'agent-hangup':
-      return 'AGENT_END_CALL'
-    case 'customer-no-answer':
-      return 'TIMEOUT_ANSWER'
-    case 'customer-rejected':
-      return 'CUSTOMER_REJECTED'
-    default:
-      return cause.toUpperCase().replace(/-/g, '_')
-  }
-}

@@ -3,14 +3,16 @@ import type { Page } from 'playwright-core'
 import type { ContactCenter } from '../../server/app'
 import { launchChromium, type ChromiumSession } from '../support/browser'
 import { sleep, until } from '../support/calls'
-import { devToken, startServer } from '../support/server'
+import { restClient } from '../support/rest'
+import { devToken, restToken, startServer } from '../support/server'
 
 let cc: ContactCenter
 let chromium: ChromiumSession
 
 beforeAll(async () => {
   cc = await startServer()
-  Object.assign(cc.dir.queues.get('QU_SUPPORT')!, { wait_agent_answer_timeout: 8, wrap_up_time_limit: 3 })
+  const api = restClient(cc, await restToken(cc))
+  expect((await api.put('/v1/queue/QU_SUPPORT', { wait_agent_answer_timeout: 8, wrap_up_time_limit: 3 })).body).toMatchObject({ r: 0 })
   chromium = await launchChromium()
 })
 afterAll(async () => {

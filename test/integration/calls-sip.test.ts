@@ -4,7 +4,8 @@ import { CUSTOMER_TONE_HZ } from '../../server/sim/network'
 import type { Simulator } from '../../server/sim/simulator'
 import type { Agent } from '../../src/agent/Agent'
 import { AGENT_TONE_HZ, nextIncoming, sipPhone, sleep, until } from '../support/calls'
-import { connectAgent, startServer, type Connected } from '../support/server'
+import { restClient } from '../support/rest'
+import { connectAgent, restToken, startServer, type Connected } from '../support/server'
 
 let cc: ContactCenter
 const agents: Agent[] = []
@@ -13,7 +14,8 @@ const phones: Simulator[] = []
 beforeAll(async () => {
   cc = await startServer()
   // Short timers for the tests, as the queue API would set them.
-  Object.assign(cc.dir.queues.get('QU_SALES')!, { wait_agent_answer_timeout: 3, wrap_up_time_limit: 2 })
+  const api = restClient(cc, await restToken(cc))
+  expect((await api.put('/v1/queue/QU_SALES', { wait_agent_answer_timeout: 3, wrap_up_time_limit: 2 })).body).toMatchObject({ r: 0 })
 })
 afterEach(async () => {
   for (const a of agents.splice(0)) {
