@@ -57,4 +57,36 @@ describe('the demo\'s customer phone page', () => {
     await customer.click('#btnHangup')
     await until(async () => (await agent.evaluate(() => (window as any).events.includes('EventReleased'))), 'the agent to be released', 10_000)
   })
+
+  it('lets the agent choose the microphone and speaker, during a call too', async () => {
+    const { page } = await chromium.newPage()
+    const token = await devToken(cc, '1003')
+    await page.goto(`${cc.url}/demo/minimal.html`)
+    const devices = await page.evaluate(async (token: string) => {
+      const w = window as any
+      w.agent = new w.SobotClient.agent()
+      await w.agent.initAgent({ token, companyId: 'demo', agent: '1003' })
+      await w.agent.login({ agentState: '2', phoneType: 'webrtc' })
+      return w.agent.listAudioDevices()
+    }, token)
+    const inputs = devices.filter((d: { kind: string }) => d.kind === 'audioinput')
+    const outputs = devices.filter((d: { kind: string }) => d.kind === 'audiooutput')
+    expect(inputs.length).toBeGreaterThanOrEqual(2)
+    expect(outputs.length).toBeGreaterThanOrEqual(1)
+    expect(inputs[0].label).not.toBe('') // labels: the microphone permission is granted
+    await page.evaluate(([mic, spk]) => Promise.all([(window as any).agent.setAudioInput(mic), (window as any).agent.setAudioOutput(spk)]), [inputs[1].deviceId, outputs.at(-1).deviceId] as const)
+    await page.evaluate(() => (window as any).agent.makeCall({ otherDN: '13966667777' }))
+    await until(() => cc.network!.list().some((c) => c.number === '13966667777' && c.state === 'talking'), 'the customer to answer', 15_000)
+    const net = cc.network!.list().find((c) => c.number === '13966667777')!
+    const sim = cc.network!.simCall(net.id)!
+    await until(() => sim.receivedRms(Date.now() - 1000) > 0.02, 'the customer to hear the chosen microphone', 10_000)
+    // Switch microphones mid-call: the customer keeps hearing the agent.
+    await page.evaluate((mic: string) => (window as any).agent.setAudioInput(mic), inputs[0].deviceId)
+    await sleep(1500)
+    expect(sim.receivedRms(Date.now() - 1000)).toBeGreaterThan(0.02)
+    expect(await page.evaluate(() => (window as any).agent.setAudioInput('no-such-device').catch((e: any) => e.errorCode))).toBe('MEDIA_DEVICE_NOT_FOUND')
+    await sleep(1000)
+    expect(sim.receivedRms(Date.now() - 1000)).toBeGreaterThan(0.02) // a refused choice changes nothing
+    await page.evaluate(() => (window as any).agent.hangup())
+  })
 })
