@@ -179,4 +179,9 @@ export class CallLog {
   recorded(c: Pick<LoggedCall, 'id' | 'companyId'>, durationMs: number): void {
     this.write(this.d.recordings.register(c.companyId, c.id, { durationMs }), `recording of ${c.id}`)
   }
+
+  /** Routing's changes to a live call's record: the queue it entered, what the IVR collected, whom it was forwarded to. */
+  routed(c: LoggedCall, patch: Pick<CallRecordPatch, 'queueId' | 'attachedData' | 'callee' | 'ivrDuration'>): void {
+    this.write(this.d.calls.update(c.companyId, c.id, patch), `call record ${c.id}`)
+  }
 }
