@@ -256,6 +256,9 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
       await network?.close()
       await calls.close()
       await b2bua.close()
+      // The calls just hung up write their records (and voicemails) before the store closes.
+      await calls.router.settled()
+      await history.idle()
       await sip.close()
       gateway.close()
       hub.close()

@@ -179,7 +179,8 @@ function registerAgentRoutes(api: FastifyInstance, ctx: ApiContext): void {
     const r = ctx.store.routing.agentRoute(a.uuid, c.id)
     if (present(b, 'rules')) {
       const v = b.rules
-      if (!Array.isArray(v) || v.some((x) => x !== 1 && x !== 2 && x !== 3)) throw new ApiError('INVALID_VALUE', 'rules must be an array of display rules 1, 2 and 3.')
+      if (!Array.isArray(v)) throw new ApiError('INVALID_TYPE', 'rules must be an array of display rules (1, 2, 3).')
+      if (v.some((x) => x !== 1 && x !== 2 && x !== 3)) throw new ApiError('INVALID_VALUE', 'rules must hold display rules 1, 2 and 3 only.')
       if (!v.length) throw new ApiError('INVALID_VALUE', 'rules must not be empty.')
       r.rules = [...new Set(v as DisplayRule[])].sort()
     }

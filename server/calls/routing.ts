@@ -86,6 +86,8 @@ export class Router {
   /** When each agent last became ready (longest idle is offered first). */
   private readonly idleSince = new Map<string, number>()
   private readonly routes = new Map<CcCall, Route>()
+  /** Voicemails being taken: a shutdown waits for their files to be stored. */
+  private readonly voicemails = new Set<Promise<void>>()
   private dispatching = false
   private closed = false
 
@@ -312,7 +314,18 @@ export class Router {
     if (route.waitTimer) clearTimeout(route.waitTimer)
     route.waitTimer = undefined
     this.unqueue(call)
-    await takeVoicemail(call, { prompts: r.prompts, history: this.cc.d.history, maxSeconds: r.options.voicemailMaxSeconds, log: (m) => this.cc.d.logger.warn(m) }, () => (route.voicemail = true))
+    const taking = takeVoicemail(call, { prompts: r.prompts, history: this.cc.d.history, maxSeconds: r.options.voicemailMaxSeconds, log: (m) => this.cc.d.logger.warn(m) }, () => (route.voicemail = true))
+    this.voicemails.add(taking)
+    try {
+      await taking
+    } finally {
+      this.voicemails.delete(taking)
+    }
+  }
+
+  /** Resolves when the voicemails under way are stored (after the switch has hung their calls up). */
+  async settled(): Promise<void> {
+    while (this.voicemails.size) await Promise.allSettled([...this.voicemails])
   }
 
   /** A closed queue without voicemail: a message, then the server hangs up. */
