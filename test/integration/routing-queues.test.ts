@@ -64,6 +64,14 @@ async function hooks(callId: string, until: string): Promise<[string, string][]>
 }
 
 describe('routing through group priorities', () => {
+  it('refuses a call to a number nobody configured (404) and records nothing', async () => {
+    const before = (await api.get('/v1/call/log')).body.data.totalCount
+    const view = cc.network!.callIn('849999999999', '13911000000')
+    await until(() => cc.network!.get(view.id)!.state === 'ended', 'the call to be refused')
+    expect(cc.network!.get(view.id)).toMatchObject({ answeredAt: null, endCause: 'Not Found' })
+    expect((await api.get('/v1/call/log')).body.data.totalCount).toBe(before)
+  })
+
   it('offers a queue\'s calls to its first-priority group before the second, whoever has been idle longer', async () => {
     const second = await desk('1002') // idle longest, but in the priority-2 group
     await sleep(50)

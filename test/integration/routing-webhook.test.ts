@@ -99,6 +99,21 @@ describe('get_list_agents_url', () => {
     expect(await recordOf(cc, '13922000001')).toMatchObject({ agentId: 'agt-1001', queueId, status: 1 })
   })
 
+  it('rings a listed agent with routing_type 2 on the phone number the answer gives, through the trunk', async () => {
+    const d = await desk('1003')
+    const { number } = await crmQueue(['1005'], (req) => ({
+      status: 200,
+      json: { version: 2, calls: (req.body.calls as { callId: string }[]).map((c) => ({ callId: c.callId, agents: [{ stringee_user_id: '1003', phone_number: '13800031003', routing_type: 2, answer_timeout: 5 }] })) },
+    }))
+    cc.network!.callIn(number, '13922000301')
+    const est = await d.log.waitFor('EventEstablished', undefined, 10_000)
+    const mobile = cc.network!.list().find((c) => c.direction === 'outbound' && c.number === '13800031003')
+    expect(mobile).toMatchObject({ state: 'talking' })
+    expect(d.phone.calls.size).toBe(0) // not the SIP phone
+    cc.network!.hangup(mobile!.id)
+    expect(await recordOf(cc, '13922000301')).toMatchObject({ id: est.callID, agentId: 'agt-1003', status: 1 })
+  })
+
   describe('falls back to group routing', () => {
     // The same two agents for every case: 1003 in the queue's group, 1002 listed by the last webhook.
     let group: DeskAgent
