@@ -57,9 +57,7 @@ export function parseAgentListAnswer(body: unknown): Map<string, ListedAgent[]> 
       if (x.phone_number !== undefined && x.phone_number !== null && (typeof x.phone_number !== 'string' || !/^\+?[0-9]{2,20}$/.test(x.phone_number))) {
         throw new Error(`${at}.phone_number is not a phone number`)
       }
-      if (x.routing_type === 2 && typeof x.phone_number !== 'string') {
-        // The agent's own phone_number is used then; nothing to check here.
-      }
+      // routing_type 2 without phone_number: the agent's own phone_number is rung.
       return {
         stringeeUserId: x.stringee_user_id,
         phoneNumber: typeof x.phone_number === 'string' ? x.phone_number : undefined,
