@@ -151,10 +151,8 @@ export class Router {
       return
     }
     const call = this.cc.createCall(sw, { type: 'Inbound', companyId: to.companyId, ANI, DNIS, customerNumber: ANI, ...(to.queue ? { queue: to.queue } : {}), attachedData: {}, referenceID: '' })
-    const route: Route = { stage: to.tree ? 'ivr' : 'queued', endedInIvr: false, overdue: false, voicemail: false, waitAudio: false, abort: new AbortController() }
-    this.routes.set(call, route)
-    // After call control's own 'ended' listener (which reads the route for the record), the route goes.
-    sw.once('ended', () => this.drop(call))
+    const route = this.routeOf(call)
+    if (to.tree) route.stage = 'ivr'
     sw.ringCustomer()
     try {
       await sw.answerCustomer()
@@ -167,6 +165,18 @@ export class Router {
     d.history.started(call.logged)
     if (to.tree) void this.ivr(call, route, to.tree)
     else void this.enterQueue(call, to.queue!)
+  }
+
+  /** The engine's record of a call, made on first use (a call another part puts in a queue has none yet). */
+  private routeOf(call: CcCall): Route {
+    let route = this.routes.get(call)
+    if (!route) {
+      route = { stage: 'queued', endedInIvr: false, overdue: false, voicemail: false, waitAudio: false, abort: new AbortController() }
+      this.routes.set(call, route)
+      // After call control's own 'ended' listener (which reads the route for the record), the route goes.
+      call.sw.once('ended', () => this.drop(call))
+    }
+    return route
   }
 
   private drop(call: CcCall): void {
@@ -242,13 +252,17 @@ export class Router {
     this.cc.d.history.routed(call.logged, { queueId: queue.id })
   }
 
-  /** A call arrives in a queue (from its number or an IVR key): business hours, size, greetings, then the wait. */
+  /**
+   * A call arrives in a queue (from its number, an IVR key, or another part of the server such as a
+   * transfer to a skill group): business hours, size, greetings, the agent list, then the wait.
+   */
   async enterQueue(call: CcCall, queue: SkillGroup): Promise<void> {
+    if (call.ended || call.sw.ended) return
     this.assignQueue(call, queue)
-    const route = this.routes.get(call)
+    const route = this.routeOf(call)
     const r = this.r
     const s = call.settings
-    if (route && r) {
+    if (r) {
       if (s.schedule === 2 && !isOpen(r.config.businessHours(call.companyId) ?? DEFAULT_BUSINESS_HOURS, this.cc.now())) {
         if (s.enable_voicemail) return this.voicemail(call, route, 'the queue is closed')
         return this.closedMessage(call, route)
