@@ -26,10 +26,8 @@ export const BEEP_HZ = 1000
 export const BEEP_MS = 400
 /** espeak-ng is given this long to render one prompt. */
 export const TTS_TIMEOUT_MS = 10_000
-/** Rendered prompts kept in memory. */
-export const TTS_CACHE_ENTRIES = 200
-/** Decoded greetings kept in memory. */
-export const GREETING_CACHE_ENTRIES = 50
+/** Memory for rendered prompts and decoded greetings, each (PCM16 at 8 kHz: 16 KB a second). */
+export const PROMPT_CACHE_BYTES = 32 * 1024 * 1024
 /** espeak-ng's voice when the node's voice is not one of its own (Stringee's voice names are not). */
 export const DEFAULT_TTS_VOICE = 'en'
 
@@ -65,8 +63,8 @@ export function silence(ms: number): Int16Array {
 export class Prompts {
   readonly beep = tone([BEEP_HZ], BEEP_MS, 0.35)
   readonly chime = tone(ANNOUNCEMENT_TONE_HZ, 180)
-  private readonly speechCache = new Map<string, Promise<Int16Array>>()
-  private readonly greetingCache = new Map<string, Promise<Int16Array | undefined>>()
+  private readonly speechCache = new SampleCache<Int16Array | undefined>()
+  private readonly greetingCache = new SampleCache<Int16Array | undefined>()
   private engine: Promise<boolean> | undefined
 
   constructor(private readonly o: PromptsOptions) {}
@@ -89,16 +87,12 @@ export class Prompts {
   /** An uploaded greeting's samples; undefined when the company has no such file (or it cannot be read). */
   greeting(companyId: string, filename: string): Promise<Int16Array | undefined> {
     const file = this.o.greetings.fileOf({ companyId, filename })
-    let p = this.greetingCache.get(file)
-    if (!p) {
-      p = readPcmWav(file).catch((e: unknown) => {
+    return this.greetingCache.get(file, () =>
+      readPcmWav(file).catch((e: unknown) => {
         this.o.log?.(`greeting ${filename} of ${companyId} cannot be played: ${String(e)}`)
-        this.greetingCache.delete(file)
         return undefined
-      })
-      remember(this.greetingCache, file, p, GREETING_CACHE_ENTRIES)
-    }
-    return p
+      }),
+    )
   }
 
   /** Text to speech (or the chime). Never rejects. */
@@ -106,16 +100,12 @@ export class Prompts {
     const voice = opts.voice && /^[a-z]{2,3}(-[a-z0-9]{1,8}){0,3}$/i.test(opts.voice) ? opts.voice : DEFAULT_TTS_VOICE
     const speed = Math.max(-3, Math.min(3, Math.round(opts.speed ?? 0)))
     const key = `${voice}\u0000${speed}\u0000${text}`
-    let p = this.speechCache.get(key)
-    if (!p) {
-      p = this.render(text, voice, speed).catch((e: unknown) => {
+    return this.speechCache.get(key, () =>
+      this.render(text, voice, speed).catch((e: unknown) => {
         this.o.log?.(`text to speech failed, playing the chime: ${String(e)}`)
-        this.speechCache.delete(key)
-        return this.chime
-      })
-      remember(this.speechCache, key, p, TTS_CACHE_ENTRIES)
-    }
-    return p
+        return undefined
+      }),
+    ).then((s) => s ?? this.chime)
   }
 
   private async render(text: string, voice: string, speed: number): Promise<Int16Array> {
@@ -151,8 +141,40 @@ export class Prompts {
   }
 }
 
-/** Keeps at most `max` entries, dropping the oldest. */
-function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.set(key, value)
-  while (map.size > max) map.delete(map.keys().next().value!)
+/**
+ * Samples by key, loaded once: an entry whose load gives undefined is not kept (the next use tries
+ * again); the oldest entries go when the samples kept pass `maxBytes`.
+ */
+class SampleCache<V extends Int16Array | undefined> {
+  private readonly entries = new Map<string, { p: Promise<V>; bytes: number }>()
+  private bytes = 0
+
+  constructor(private readonly maxBytes = PROMPT_CACHE_BYTES) {}
+
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key)
+    if (hit) {
+      // Most recently used last.
+      this.entries.delete(key)
+      this.entries.set(key, hit)
+      return hit.p
+    }
+    const entry = { p: load(), bytes: 0 }
+    this.entries.set(key, entry)
+    void entry.p.then((v) => {
+      if (this.entries.get(key) !== entry) return
+      if (v === undefined) {
+        this.entries.delete(key)
+        return
+      }
+      entry.bytes = v.byteLength
+      this.bytes += entry.bytes
+      for (const [k, e] of this.entries) {
+        if (this.bytes <= this.maxBytes || k === key) break
+        this.entries.delete(k)
+        this.bytes -= e.bytes
+      }
+    })
+    return entry.p
+  }
 }
