@@ -5,12 +5,15 @@
 #   util-linux  `unshare`, to create that namespace (and `runuser`, to run PostgreSQL as its own user)
 #   postgresql  the store's tests also run against a real PostgreSQL server, started per test run
 #               from /usr/lib/postgresql/<version>/bin (test/support/postgres.ts)
+#   espeak-ng   text to speech for the IVR's "talk" prompts (server/calls/prompts.ts); the server runs
+#               without it (a chime stands in), the tests check the real speech
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 for pkg in "$@"; do need+=("$pkg"); done
 if ((${#need[@]})); then
   sudo=""

@@ -28,6 +28,12 @@ import { RestTokens } from './api/auth'
 import { openStore, type Store } from './store'
 import { persistAgentChanges } from './store/agentState'
 import { WebhookDispatcher } from './webhooks/dispatcher'
+import { queryAgents } from './acd/agentQueries'
+import { TierNotifier } from './acd/tiers'
+import { liveCalls } from './calls/liveCalls'
+import { OutboundRoutes } from './calls/outboundRoutes'
+import { Prompts } from './calls/prompts'
+import { DEFAULT_ROUTING_OPTIONS } from './calls/routing'
 
 export interface ContactCenter {
   readonly config: ServerConfig
@@ -99,6 +105,9 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     webhooks,
     log: (what, err) => app.log.error({ err }, `${what} could not be written`),
   })
+  // The routing engine's media (greetings, text to speech) and the agents' outbound caller ids.
+  const prompts = new Prompts({ greetings: store.greetings, tts: config.routing?.tts, log: (m) => app.log.warn(m) })
+  const outbound = new OutboundRoutes(dir, store.routing, core)
   const calls = new CallControl({
     dir,
     core,
@@ -108,6 +117,8 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     privacy,
     history,
     logger,
+    routing: { prompts, config: store.routing, options: { ...DEFAULT_ROUTING_OPTIONS, ...config.routing } },
+    callerId: (a, dialled, planCode) => outbound.callerId(a, dialled, planCode),
   })
   core.hooks = {
     onWorkStatus: (a, _from, to) => calls.onWorkStatus(a, to),
@@ -156,8 +167,14 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   router.register('queryCountsInQueue', (c) => ({
     queues: dir.agentQueues(c.agent.uuid).map(({ queue }) => ({ queueID: queue.id, queueName: queue.name, count: calls.waitingCount(queue.id) })),
   }))
+  router.register('queryAgents', (c, body) => queryAgents(dir, core, c, body))
+  router.register('queryRoutes', (c) => outbound.queryRoutes(c))
+  router.register('setRoute', (c, body) => outbound.setRoute(c, body))
+  // EventTierAdded / EventTierRemoved after configuration changes that change an agent's skill groups.
+  const tiers = new TierNotifier(dir, core)
+  store.config.onChanged = () => tiers.refresh()
   router.install(app)
-  await registerRestApi(app, { dir, store, core, tokens: restTokens })
+  await registerRestApi(app, { dir, store, core, tokens: restTokens, calls: liveCalls(calls, dir) })
 
   const gateway = new EventGateway(tokens, dir, hub, core)
   app.server.on('upgrade', (req, socket, head) => {
@@ -239,6 +256,9 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
       await network?.close()
       await calls.close()
       await b2bua.close()
+      // The calls just hung up write their records (and voicemails) before the store closes.
+      await calls.router.settled()
+      await history.idle()
       await sip.close()
       gateway.close()
       hub.close()

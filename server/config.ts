@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import type { DispatcherOptions } from './webhooks/dispatcher'
+import type { RoutingOptions } from './calls/routing'
+import type { TtsMode } from './calls/prompts'
 
 export interface ServerConfig {
   /** 0 picks a free port (tests). */
@@ -16,6 +18,8 @@ export interface ServerConfig {
   databaseUrl?: string
   /** Webhook delivery timings (tests shorten them). */
   webhooks?: Partial<DispatcherOptions>
+  /** The routing engine: get_list_agents_url timeout, voicemail length, text to speech (TTS=off: the chime). */
+  routing?: Partial<RoutingOptions> & { tts?: TtsMode }
   /** The repository root: dist/ and demo/ are served from here. */
   rootDir: string
   /** The SIP domain of the switch (phones' URIs and the digest realm). */
@@ -48,6 +52,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     dataDir: overrides.dataDir ?? env.DATA_DIR ?? path.join(ROOT_DIR, '.data'),
     databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
     webhooks: overrides.webhooks,
+    routing: { ...(env.TTS === 'off' ? { tts: 'off' as const } : {}), ...overrides.routing },
     rootDir: overrides.rootDir ?? ROOT_DIR,
     sipDomain: overrides.sipDomain ?? env.SIP_DOMAIN ?? 'cc.local',
     simulator: overrides.simulator ?? (env.SIMULATOR ? env.SIMULATOR !== '0' : mode === 'dev'),

@@ -9,6 +9,8 @@ import { registerCalls } from './calls'
 import { registerConfig } from './config'
 import { registerProject } from './project'
 import { registerQueues } from './queues'
+import { registerRouting } from './routing'
+import type { LiveCalls } from '../calls/liveCalls'
 import { ApiError, RESULTS } from './result'
 
 export const REST_API_PREFIX = '/v1'
@@ -29,7 +31,7 @@ export interface ApiContext {
  * X-STRINGEE-AUTH token before anything else; every answer carries a result code `r` (result.ts), and
  * bad input gets its code, never a 500.
  */
-export async function registerRestApi(app: FastifyInstance, deps: { dir: Directory; store: Store; core: AgentCore; tokens: RestTokens }): Promise<void> {
+export async function registerRestApi(app: FastifyInstance, deps: { dir: Directory; store: Store; core: AgentCore; tokens: RestTokens; calls?: LiveCalls }): Promise<void> {
   const companies = new WeakMap<FastifyRequest, Company>()
   const ctx: ApiContext = {
     dir: deps.dir,
@@ -80,6 +82,7 @@ export async function registerRestApi(app: FastifyInstance, deps: { dir: Directo
       registerConfig(api, ctx)
       registerCalls(api, ctx)
       registerProject(api, ctx)
+      registerRouting(api, ctx, deps.calls)
     },
     { prefix: REST_API_PREFIX },
   )

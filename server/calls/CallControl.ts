@@ -14,7 +14,7 @@ import { TRUNK_USER, type PhoneBook } from './phones'
 import type { PrivacyNumbers } from './privacy'
 import type { CallLog, LoggedCall } from './history'
 import { AUTO_ANSWER_HEADER, CALL_ID_HEADER, endCallReasonOf, logAgent, sipStatus, type CcCall, type Party, type PartyState } from './model'
-import { Router } from './routing'
+import { Router, type RoutingDeps } from './routing'
 
 /** An outbound call has no queue: it records nothing and wraps up for OUTBOUND_WRAP_UP_S. */
 const NO_QUEUE: QueueSettings = { ...DEFAULT_QUEUE_SETTINGS, record_calls: false }
@@ -54,6 +54,8 @@ export interface RingOptions {
   /** Where to ring (default: the agent's phone by its phoneType). */
   target?: { aor: string; toUser?: string }
   extraHeaders?: string[]
+  /** Who the call seems to come from on the agent's phone (default: the caller's number). */
+  fromUser?: string
 }
 
 export interface CallControlDeps {
@@ -69,6 +71,10 @@ export interface CallControlDeps {
   /** Music for waiting customers (default: the generated music on hold). */
   waitMusic?: () => AudioSource
   now?: () => number
+  /** The routing engine's stores and options (numbers, IVR, voicemail, get_list_agents_url); without them, queues only. */
+  routing?: RoutingDeps
+  /** makeCall's caller id when it names no ANI: outboundPlanCode, else the agent's outbound route (setRoute). */
+  callerId?: (agent: AgentRecord, dialled: string, outboundPlanCode: string | undefined) => string | undefined
 }
 
 /**
@@ -161,7 +167,7 @@ export class CallControl implements CallContext {
       .connectAgent(target.aor, {
         timeoutMs: opts.timeoutMs,
         endCallOnFailure: false,
-        fromUser: call.ANI || 'anonymous',
+        fromUser: opts.fromUser ?? (call.ANI || 'anonymous'),
         ...(target.toUser ? { toUser: target.toUser } : {}),
         extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`, ...(opts.extraHeaders ?? [])],
         onLeg: (leg) => (party.leg = leg),
@@ -224,7 +230,7 @@ export class CallControl implements CallContext {
       number = real
     }
     if (number.includes('*')) throw new SobotError('INVALID_PARAMETER', 'otherDN: a masked number needs its privacyNumber.')
-    const display = ANI ?? this.defaultAni(a.companyId)
+    const display = ANI ?? this.d.callerId?.(a, number, outboundPlanCode) ?? this.defaultAni(a.companyId)
     if (rt.workStatus === 'sorting') this.endAcw(a, c.referenceID, 'silent')
 
     const sw = this.d.b2bua.createOutbound()
@@ -523,6 +529,7 @@ export class CallControl implements CallContext {
       status: call.answeredAt ? 1 : 2,
       ...(taker ? { agent: logAgent(taker.agent) } : {}),
       participants: call.parties.map((p) => p.agent.agentID),
+      ...this.router.endOverrides(call, endedAt),
     })
     if (call.recorded && call.recordPath) this.d.history.recorded(call.logged, talkSeconds * 1000)
     this.dispatch()

@@ -58,7 +58,15 @@ export interface CallLogDeps {
 }
 
 export class CallLog {
+  /** Writes under way (idle() waits for them before the store closes). */
+  private readonly pending = new Set<Promise<unknown>>()
+
   constructor(private readonly d: CallLogDeps) {}
+
+  /** Resolves when every write issued so far has finished (a shutdown waits for the last calls' records). */
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending])
+  }
 
   private party(number: string, internal: boolean): CallParty {
     return { number, alias: number, is_online: internal, type: internal ? 'internal' : 'external' }
@@ -79,11 +87,13 @@ export class CallLog {
       clientCustomData: Object.keys(c.attachedData).length ? JSON.stringify(c.attachedData) : '',
       ...input,
     }
-    this.d.webhooks.enqueue(c.companyId, body).catch((e: unknown) => this.d.log(`webhook ${input.call_status} of ${c.id}`, e))
+    this.write(this.d.webhooks.enqueue(c.companyId, body), `webhook ${input.call_status} of ${c.id}`)
   }
 
   private write(p: Promise<unknown>, what: string): void {
-    p.catch((e: unknown) => this.d.log(what, e))
+    const tracked = p.catch((e: unknown) => this.d.log(what, e))
+    this.pending.add(tracked)
+    void tracked.finally(() => this.pending.delete(tracked))
   }
 
   created(c: LoggedCall, startTime: number): void {
@@ -178,5 +188,10 @@ export class CallLog {
 
   recorded(c: Pick<LoggedCall, 'id' | 'companyId'>, durationMs: number): void {
     this.write(this.d.recordings.register(c.companyId, c.id, { durationMs }), `recording of ${c.id}`)
+  }
+
+  /** Routing's changes to a live call's record: the queue it entered, what the IVR collected, whom it was forwarded to. */
+  routed(c: LoggedCall, patch: Pick<CallRecordPatch, 'queueId' | 'attachedData' | 'callee' | 'ivrDuration'>): void {
+    this.write(this.d.calls.update(c.companyId, c.id, patch), `call record ${c.id}`)
   }
 }

@@ -100,6 +100,11 @@ export class PhoneBook {
     return !!t && !!this.sip && this.sip.lookup(t.aor).length > 0
   }
 
+  /** Whether the PSTN trunk is registered (calls to phone numbers can be placed). */
+  trunkUp(): boolean {
+    return !!this.sip && this.sip.lookup(TRUNK_USER).length > 0
+  }
+
   /** Whether a SIP connection is a trunk or a customer page, which may place inbound calls. */
   mayCallIn(connectionId: string | undefined): boolean {
     if (!connectionId || !this.sip) return false

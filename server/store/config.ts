@@ -34,11 +34,21 @@ export class ConfigStore {
     return this.lastStamp
   }
 
+  /** Called after each committed write, once the Directory follows it (the routing engine's tier events). */
+  onChanged: (() => void) | undefined
+
   /** Runs write operations one at a time, in call order. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn)
     this.tail = run.catch(() => {})
-    return run
+    return run.then((v) => {
+      try {
+        this.onChanged?.()
+      } catch {
+        // a listener's failure is not the write's
+      }
+      return v
+    })
   }
 
   /** Resolves when every write issued so far has finished. */

@@ -6,6 +6,7 @@ import { GreetingStore, RecordingStore } from './media'
 import { migrate } from './migrations'
 import { WebhookOutbox } from './outbox'
 import { seedDemo } from './seed'
+import { RoutingConfigStore } from './routingConfig'
 
 /**
  * Persistence of the contact center, behind one async interface (Db) with two backends running the
@@ -22,6 +23,8 @@ export interface Store {
   readonly greetings: GreetingStore
   /** Call events waiting for delivery (see server/webhooks). */
   readonly outbox: WebhookOutbox
+  /** The routing engine's settings: business hours, outbound display schemes, agents' outbound routes. */
+  readonly routing: RoutingConfigStore
   close(): Promise<void>
 }
 
@@ -46,6 +49,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const seed = new Directory()
     ;(opts.seed ?? seedDemo)(seed)
     await config.seedIfEmpty(seed)
+    const routing = new RoutingConfigStore(db, now)
+    await routing.load()
     let closed = false
     return {
       db,
@@ -55,10 +60,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       recordings: new RecordingStore(db, opts.dataDir, now),
       greetings: new GreetingStore(db, opts.dataDir, now),
       outbox: new WebhookOutbox(db),
+      routing,
       async close() {
         if (closed) return
         closed = true
         await config.idle()
+        await routing.idle()
         await db.close()
       },
     }

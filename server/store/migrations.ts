@@ -1,4 +1,5 @@
 import type { Db } from './db'
+import { ROUTING_MIGRATION } from './routingConfig'
 
 /**
  * The schema, as an append-only list: a deployed migration is never edited, a change is a new entry.
@@ -242,6 +243,9 @@ create index webhook_outbox_due on webhook_outbox (status, next_attempt_at);
 create index webhook_outbox_call on webhook_outbox (company_id, call_id, id);
 `,
   },
+  // The routing engine's own settings (server/store/routingConfig.ts). Numbered 20 so that other
+  // branches can add their migrations below it without a clash.
+  ROUTING_MIGRATION,
 ]
 
 /** A lock id of our own for pg_advisory_xact_lock, so concurrent starts apply each migration once. */

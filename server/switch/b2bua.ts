@@ -112,6 +112,8 @@ export class Call extends TypedEmitter<CallEvents> {
   endedAt: number | undefined;
   cause: EndCause | undefined;
   onHold = false;
+  /** What the customer hears on hold in this call (default: the switch's music on hold). */
+  moh: (() => AudioSource) | undefined;
   recorder: Recorder | undefined;
   readonly #o: CallOptions;
   readonly #log: Logger;
@@ -184,7 +186,7 @@ export class Call extends TypedEmitter<CallEvents> {
     if (!c?.participant || this.onHold) return;
     this.onHold = true;
     this.#holdBy = by;
-    this.mixer.setSource(c.participant, this.#o.moh());
+    this.mixer.setSource(c.participant, (this.moh ?? this.#o.moh)());
     this.mixer.setMuted(c.participant, true);
     this.emit('hold', by);
     if (opts.reinvite ?? true) {

@@ -9,8 +9,8 @@ export interface Received {
   at: number
 }
 
-/** What the receiver does with its n-th request (from 1): answer with a status, or never answer. */
-export type Behaviour = (req: Received, n: number) => number | 'hang'
+/** What the receiver does with its n-th request (from 1): answer with a status (and a body), or never answer. */
+export type Behaviour = (req: Received, n: number) => number | 'hang' | { status: number; json?: unknown; text?: string }
 
 /** A real HTTP server on 127.0.0.1 that records every request it gets. */
 export interface Receiver {
@@ -41,6 +41,11 @@ export async function startReceiver(behaviour: Behaviour = () => 200): Promise<R
       requests.push(r)
       const what = state.behaviour(r, ++n)
       if (what === 'hang') return // never answered; the sender must time out
+      if (typeof what === 'object') {
+        const json = what.json !== undefined
+        res.writeHead(what.status, { 'content-type': json ? 'application/json' : 'text/plain' }).end(json ? JSON.stringify(what.json) : (what.text ?? ''))
+        return
+      }
       res.writeHead(what, { 'content-type': 'text/plain' }).end(what < 300 ? 'ok' : 'no')
     })
   })
