@@ -9,6 +9,8 @@ import { registerCalls } from './calls'
 import { registerConfig } from './config'
 import { registerProject } from './project'
 import { registerQueues } from './queues'
+import { registerLiveCallOperations } from './liveCalls'
+import type { Multiparty } from '../calls/multiparty'
 import { ApiError, RESULTS } from './result'
 
 export const REST_API_PREFIX = '/v1'
@@ -29,7 +31,10 @@ export interface ApiContext {
  * X-STRINGEE-AUTH token before anything else; every answer carries a result code `r` (result.ts), and
  * bad input gets its code, never a 500.
  */
-export async function registerRestApi(app: FastifyInstance, deps: { dir: Directory; store: Store; core: AgentCore; tokens: RestTokens }): Promise<void> {
+export async function registerRestApi(
+  app: FastifyInstance,
+  deps: { dir: Directory; store: Store; core: AgentCore; tokens: RestTokens; multiparty?: Multiparty },
+): Promise<void> {
   const companies = new WeakMap<FastifyRequest, Company>()
   const ctx: ApiContext = {
     dir: deps.dir,
@@ -80,6 +85,7 @@ export async function registerRestApi(app: FastifyInstance, deps: { dir: Directo
       registerConfig(api, ctx)
       registerCalls(api, ctx)
       registerProject(api, ctx)
+      if (deps.multiparty) registerLiveCallOperations(api, ctx, deps.multiparty)
     },
     { prefix: REST_API_PREFIX },
   )
