@@ -151,6 +151,8 @@ export class CallLog {
       routeToAgent: !!e.agent,
       ...(e.agent ? { agentId: e.agent.uuid, accountName: e.agent.name } : {}),
       ...(e.satisfaction ? { satisfactionKey: e.satisfaction } : {}),
+      // The skill group the call ended in (a transfer may have moved it).
+      ...(c.queueId ? { queueId: c.queueId } : {}),
     }
     this.write(this.d.calls.finish(c.companyId, c.id, patch), `call record ${c.id}`)
     this.hook(c, {

@@ -95,6 +95,7 @@ export class Multiparty {
   /** The agent's answered party on a call (its own view, whatever call it shows). */
   established(a: AgentRecord): { call: CcCall; party: Party } {
     for (const call of this.cc.active()) {
+      if (call.sw.ended) continue // hung up, its end not told yet
       const party = call.parties.find((p) => p.agent.uuid === a.uuid && p.state === 'established')
       if (party) return { call, party }
     }
@@ -411,7 +412,9 @@ export class Multiparty {
     mp.consult = undefined
     const call = mp.call
     const p = k.party
-    if (p && p.state !== 'released') this.releaseQuietly(call, p, p.state === 'established' ? 'EventReleased' : 'EventAbandoned', { releaseCause: cause })
+    // A consulted agent that answered, rejected or did not answer leaves; one still ringing was abandoned.
+    const abandoned = p?.state !== 'established' && (cause === 'cancelled' || cause === 'hangup')
+    if (p && p.state !== 'released') this.releaseQuietly(call, p, abandoned ? 'EventAbandoned' : 'EventReleased', { releaseCause: cause })
     if (k.ext && k.ext.state !== 'released') {
       k.ext.state = 'released'
       if (k.ext.leg) void call.sw.hangupLeg(k.ext.leg)
@@ -450,10 +453,10 @@ export class Multiparty {
     if (a.leg) call.sw.play(a.leg, undefined)
     this.cc.d.core.setWorkStatus(a.agent, 'conference')
     this.emit('EventReleased', call, a, { ...this.consultFields(k, call), releaseCause: 'conferenced' }, c.referenceID)
-    this.unholdCustomer(call)
-    this.emit('EventRetrieved', call, a, {}, c.referenceID)
     a.role = role
     this.cc.setCallInfo(call, a)
+    this.unholdCustomer(call)
+    this.emit('EventRetrieved', call, a, {}, c.referenceID)
     const others = this.talkingAgents(mp).filter((p) => p !== a)
     this.merge(mp, k, DN_TARGET_ROLE.conference, 'AddedBy', 'EventPartyChanged', 'conference')
     this.emit('EventPartyAdded', call, a, { thirdDN: k.dn, thirdDNRole: DN_TARGET_ROLE.conference }, c.referenceID)
@@ -585,7 +588,7 @@ export class Multiparty {
     const call = mp.call
     if (call.ended || call.sw.ended) return
     const agents = this.talkingAgents(mp)
-    if (agents.length === 0 && !mp.agentless) {
+    if ((agents.length === 0 && !mp.agentless) || this.talkers(mp) < 2) {
       void call.sw.hangup('agent-hangup')
       return
     }

@@ -3,8 +3,11 @@ import type { DtmfLogEntry } from '../switch/b2bua'
 import type { CcCall } from './model'
 import type { MpCall, Multiparty } from './multiparty'
 
-/** The survey prompt's two notes (G5, D6): apart from the customers' 440 Hz, the agents' tones and 1 kHz. */
-export const SURVEY_PROMPT_HZ = [784, 1175] as const
+/**
+ * The survey prompt's two notes: apart from the customers' 440 Hz, the test agents' tones, the web
+ * phone's 1 kHz test beeps and every note of the music on hold, so that tests can tell them apart.
+ */
+export const SURVEY_PROMPT_HZ = [1500, 1700] as const
 /** After this long without a key the survey ends (the call record's status 4). */
 export const SURVEY_TIMEOUT_MS = 20_000
 /** The thank-you tones after a key, before the call is hung up. */
@@ -47,7 +50,7 @@ export class SurveyThanksSource implements AudioSource {
   #n = 0
   #phase = 0
   read(frame: Int16Array): void {
-    const notes = [SURVEY_PROMPT_HZ[1], SURVEY_PROMPT_HZ[0], 523]
+    const notes = [SURVEY_PROMPT_HZ[1], SURVEY_PROMPT_HZ[0], 1200]
     const len = 0.2 * SAMPLE_RATE
     for (let i = 0; i < frame.length; i++, this.#n++) {
       const k = Math.floor(this.#n / len)
