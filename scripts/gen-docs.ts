@@ -102,8 +102,9 @@ and the agent Origination). A consult is a second call, **C** (its own callID, \
 between the consulting agent and the consulted party, while the customer waits on hold in M: the
 consulting agent's events on C carry its partyID in M (it is one phone leg); the consulted agent's
 events show C until it joins M, when an event with \`previousCallID\` (C) tells it that C is gone.
-Agent events (EventAgentAfterCallWork, EventAgentReady ...) and MainCDRInfo (sent to every agent who
-talked on M when M ends) are left out. The tests compare what each party receives with these tables
+Agent events (EventAgentAfterCallWork, EventAgentReady ...), what a party does on its own (EventMuteOn,
+EventMuteOff, EventDTMFSent) and MainCDRInfo (sent to every agent who talked on M when M ends) are left
+out. The tests compare what each party receives with these tables
 (src/eventDocs.ts: \`EVENT_FLOWS\`).
 
 Rules behind them:

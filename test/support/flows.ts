@@ -21,11 +21,14 @@ export function flowSteps(title: string, party: string): FlowStep[] {
   return flow.parties[key]!
 }
 
+/** Events the flows leave out: the detail record, and what a party does on its own (mute, DTMF). */
+const ASIDE = new Set(['MainCDRInfo', 'EventMuteOn', 'EventMuteOff', 'EventDTMFSent'])
+
 /** The call events among `events` on the calls M and C, as flow steps. */
 export function asSteps(events: readonly CallEv[], calls: { M: string; C?: string }): FlowStep[] {
   const ref = (id: unknown): 'M' | 'C' | undefined => (id === calls.M ? 'M' : calls.C !== undefined && id === calls.C ? 'C' : undefined)
   return events
-    .filter((e) => e.messageID !== 'MainCDRInfo' && ref(e.callID))
+    .filter((e) => !ASIDE.has(e.messageID) && ref(e.callID))
     .map((e) => {
       const step: Record<string, unknown> = { event: e.messageID, call: ref(e.callID), thisDNRole: e.thisDNRole, otherDNRole: e.otherDNRole }
       if (e.thirdDNRole) step.thirdDNRole = e.thirdDNRole
