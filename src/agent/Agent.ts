@@ -32,6 +32,7 @@ import type {
   AgentsParams,
   AgentsResult,
   ConsultParams,
+  ConsultResult,
   CountsInQueueResult,
   DelayAcwParams,
   DtmfParams,
@@ -542,8 +543,8 @@ export class Agent {
   }
 
   /** Holds the customer (music) and calls the target on a second call (callType Consult). */
-  initiateConsult(p: Params<ConsultParams, Success>): Promise<Success> {
-    return this.callCommand<Success>('initiateConsult', p, (s) => this.target(s, parseTarget(p?.targetType, p?.target, false)))
+  initiateConsult(p: Params<ConsultParams, ConsultResult>): Promise<ConsultResult> {
+    return this.callCommand<ConsultResult>('initiateConsult', p, (s) => this.target(s, parseTarget(p?.targetType, p?.target, false)))
   }
 
   /** An agent cannot transfer to or consult itself (by work number or id, or its own extension). */
