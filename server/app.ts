@@ -88,7 +88,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
 
   // The switch: SIP over WebSocket on /sip, a B2BUA anchoring every leg's media.
   const logger = config.logLevel === 'debug' || config.logLevel === 'info' ? consoleLogger('switch') : silentLogger
-  const phones = new PhoneBook(dir, config.sipDomain)
+  const phones = new PhoneBook(dir, config.sipDomain, config.trunkPassword)
   const sip = new SipWsServer({ domain: config.sipDomain, credentials: (user) => phones.credentials(user), logger })
   phones.bindSip(sip)
   const b2bua = new B2bua({ sip, logger })

@@ -22,6 +22,8 @@ export interface ServerConfig {
   sipDomain: string
   /** Run the simulated telephone network in this process (dev mode default). */
   simulator: boolean
+  /** The PSTN trunk's SIP password (random per start unless set: a gateway in another process needs it). */
+  trunkPassword: string
   /** Events kept per session for replay after a reconnect. */
   replayBufferEvents: number
   /** Log requests (never tokens). */
@@ -49,6 +51,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     rootDir: overrides.rootDir ?? ROOT_DIR,
     sipDomain: overrides.sipDomain ?? env.SIP_DOMAIN ?? 'cc.local',
     simulator: overrides.simulator ?? (env.SIMULATOR ? env.SIMULATOR !== '0' : mode === 'dev'),
+    trunkPassword: overrides.trunkPassword ?? env.TRUNK_PASSWORD ?? randomBytes(16).toString('hex'),
     replayBufferEvents: overrides.replayBufferEvents ?? Number(env.REPLAY_BUFFER_EVENTS ?? 2000),
     logLevel: overrides.logLevel ?? ((env.LOG_LEVEL as ServerConfig['logLevel']) || 'warn'),
   }

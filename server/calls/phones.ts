@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { AgentRecord, Directory } from '../acd/directory'
 import type { AgentRuntime } from '../acd/agents'
 import type { SipWsServer } from '../switch/sipWsServer'
@@ -26,11 +26,10 @@ export interface PhoneConfig {
 export class PhoneBook {
   /** username -> password for web phones (per login) and customer pages. */
   private readonly issued = new Map<string, string>()
-  readonly trunkPassword = randomBytes(16).toString('hex')
-
   constructor(
     private readonly dir: Directory,
     readonly domain: string,
+    readonly trunkPassword: string,
     private sip?: SipWsServer,
   ) {}
 
@@ -111,10 +110,4 @@ export class PhoneBook {
     if (!connectionId || !this.sip) return false
     return this.sip.aorsOf(connectionId).some((aor) => aor === TRUNK_USER || aor.startsWith('cust_'))
   }
-}
-
-export function samePassword(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
 }

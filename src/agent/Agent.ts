@@ -729,14 +729,14 @@ export class Agent {
 
   /** Chooses the web phone's microphone (during a call too); undefined for the default. */
   async setAudioInput(deviceId: string | undefined): Promise<void> {
-    this.options.audioInputDeviceId = deviceId
     await this.phone?.setInputDevice(deviceId)
+    this.options.audioInputDeviceId = deviceId
   }
 
   /** Chooses the web phone's speaker; undefined for the default. */
   async setAudioOutput(deviceId: string | undefined): Promise<void> {
-    this.options.audioOutputDeviceId = deviceId
     await this.phone?.setOutputDevice(deviceId)
+    this.options.audioOutputDeviceId = deviceId
   }
 
   /**

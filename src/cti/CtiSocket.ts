@@ -213,15 +213,17 @@ export class CtiSocket {
     this.retryTimer = setTimeout(() => this.open(this.state), delay)
   }
 
+  /** A ping at once (the round trip is known from the start), then every interval. */
   private startHeartbeat(): void {
-    const interval = this.opts.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS
-    this.heartbeatTimer = setInterval(() => {
+    const ping = (): void => {
       this.pingId++
       this.pingSentAt = Date.now()
       this.sendFrame({ t: 'ping', id: this.pingId })
       clearTimeout(this.pongTimer)
       this.pongTimer = setTimeout(() => this.ws?.close(), this.opts.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS)
-    }, interval)
+    }
+    ping()
+    this.heartbeatTimer = setInterval(ping, this.opts.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS)
   }
 
   private stopTimers(): void {

@@ -253,10 +253,15 @@ export class WebPhone implements WebPhoneLike {
 
   /** Switches the microphone, during a call too. */
   async setInputDevice(deviceId: string | undefined): Promise<void> {
-    this.inputDeviceId = deviceId
     const pc = this.session?.connection
-    if (!pc || !this.stream) return
+    if (!pc || !this.stream) {
+      // No call: check the device now rather than at the next answer.
+      for (const t of (await microphone(deviceId)).getTracks()) t.stop()
+      this.inputDeviceId = deviceId
+      return
+    }
     const next = await microphone(deviceId)
+    this.inputDeviceId = deviceId
     const track = next.getAudioTracks()[0]!
     const sender = pc.getSenders().find((s) => s.track?.kind === 'audio')
     await sender?.replaceTrack(track)

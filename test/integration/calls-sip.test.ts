@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ContactCenter } from '../../server/app'
+import path from 'node:path'
 import { CUSTOMER_TONE_HZ } from '../../server/sim/network'
+import { toneAmplitude } from '../../server/switch/audio'
+import { readWav } from '../../server/switch/recorder'
 import type { Simulator } from '../../server/sim/simulator'
 import type { Agent } from '../../src/agent/Agent'
 import { AGENT_TONE_HZ, nextIncoming, sipPhone, sleep, until } from '../support/calls'
@@ -104,6 +107,13 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     expect(rec.acwDuration).toBeGreaterThanOrEqual(2)
     expect(rec.talkDuration).toBeGreaterThanOrEqual(1)
     expect(rec.recordingPath).toMatch(/\.wav$/)
+    // The recording: one channel per side, each with what that side said.
+    const wav = await readWav(path.join(cc.config.dataDir, rec.recordingPath!))
+    expect(wav.channels).toBe(2)
+    expect(wav.sampleRate).toBe(8000)
+    expect(toneAmplitude(wav.data[0]!, CUSTOMER_TONE_HZ)).toBeGreaterThan(0.05)
+    expect(toneAmplitude(wav.data[1]!, AGENT_TONE_HZ)).toBeGreaterThan(0.02)
+    expect(toneAmplitude(wav.data[0]!, AGENT_TONE_HZ)).toBeLessThan(0.01)
   })
 
   it('ends ACW by its timer, and completeACWToBusy leaves the agent not ready', async () => {
@@ -211,5 +221,30 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     agents.push(c.agent)
     await c.agent.login({ agentState: '1', phoneType: 'sip' })
     await expect(c.agent.makeCall({ otherDN: '13900009999' })).rejects.toMatchObject({ errorCode: 'PHONE_NOT_REGISTERED' })
+  })
+
+  it('rings an agent who answers on a mobile (phoneType pstn) through the telephone network', async () => {
+    const c = await connectAgent(cc, '1002')
+    agents.push(c.agent)
+    const login = await c.agent.login({ agentState: '1', phoneType: 'pstn', bindMobile: ' 13811112222 ' })
+    expect(login).toMatchObject({ phoneType: 'pstn', bindMobile: '13811112222' })
+    const customer = cc.network!.callIn('QU_SALES', '13900001212')
+    expect(await c.log.waitFor('EventRinging', undefined, 10_000)).toMatchObject({ otherDN: '13900001212' })
+    // The network answers the mobile (after 300 ms): the agent talks from it.
+    await c.log.waitFor('EventEstablished', undefined, 10_000)
+    const mobile = cc.network!.list().find((x) => x.number === '13811112222' && x.direction === 'outbound')!
+    expect(mobile).toMatchObject({ state: 'talking' })
+    cc.network!.say(mobile.id, 880) // the agent's voice on the mobile
+    const cust = cc.network!.simCall(customer.id)!
+    await until(() => cust.toneLevel(880, 500) > 0.05, 'the customer to hear the mobile', 8000)
+    await until(() => cc.network!.simCall(mobile.id)!.toneLevel(CUSTOMER_TONE_HZ, 500) > 0.05, 'the mobile to hear the customer', 8000)
+    await c.agent.holdCall()
+    await sleep(800)
+    expect(cust.toneLevel(880, 500)).toBeLessThan(0.01)
+    expect(cust.receivedRms(Date.now() - 500)).toBeGreaterThan(0.01)
+    await c.agent.retrieveCall()
+    await c.agent.hangup()
+    expect(await c.log.waitFor('EventReleased')).toMatchObject({ workStatus: 'sorting' })
+    await until(() => cc.network!.get(mobile.id)!.state === 'ended', 'the mobile to hang up')
   })
 })

@@ -70,9 +70,10 @@ describe('CtiSocket', () => {
   it('closes a connection whose heartbeat goes unanswered, and reconnects', async () => {
     await connect()
     const first = FakeSocket.last
-    await vi.advanceTimersByTimeAsync(HEARTBEAT_INTERVAL_MS)
-    expect(first.sent.some((f) => f.t === 'ping')).toBe(true)
-    await vi.advanceTimersByTimeAsync(HEARTBEAT_TIMEOUT_MS)
+    expect(first.sent.some((f) => f.t === 'ping')).toBe(true) // the first ping goes out with the welcome
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_TIMEOUT_MS - 1)
+    expect(first.readyState).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
     expect(first.readyState).toBe(3)
     await vi.advanceTimersByTimeAsync(1) // the first retry is immediate (Node makes 0 ms one)
     expect(FakeSocket.instances.length).toBe(2)
@@ -81,13 +82,19 @@ describe('CtiSocket', () => {
   it('keeps a connection whose heartbeat is answered, and measures the round trip', async () => {
     await connect()
     const first = FakeSocket.last
-    await vi.advanceTimersByTimeAsync(HEARTBEAT_INTERVAL_MS)
-    const ping = first.sent.find((f) => f.t === 'ping') as { id: number }
-    await vi.advanceTimersByTimeAsync(40)
-    first.serverSend({ t: 'pong', id: ping.id })
+    const pong = async (after: number): Promise<void> => {
+      const ping = first.sent.filter((f) => f.t === 'ping').at(-1) as { id: number }
+      await vi.advanceTimersByTimeAsync(after)
+      first.serverSend({ t: 'pong', id: ping.id })
+    }
+    await pong(25)
+    expect(sock.rttMs).toBe(25)
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_INTERVAL_MS - 25)
+    await pong(40)
     await vi.advanceTimersByTimeAsync(HEARTBEAT_TIMEOUT_MS)
     expect(first.readyState).toBe(1)
     expect(sock.rttMs).toBe(40)
+    expect(first.sent.filter((f) => f.t === 'ping')).toHaveLength(2)
   })
 
   it('gives up for good when told bye, and does not reconnect', async () => {
