@@ -8,6 +8,7 @@ import type { Caller } from '../acd/agents'
 import type { AgentRecord } from '../acd/directory'
 import { MusicOnHoldSource, RingbackSource } from '../switch/audio'
 import type { CallLeg } from '../switch/b2bua'
+import { SipError } from '../switch/sipLeg'
 import type { CallContext } from './CallControl'
 import { CALL_ID_HEADER, logAgent, type CcCall, type Party } from './model'
 import { resolveTarget, type Target } from './targets'
@@ -329,7 +330,7 @@ export class Multiparty {
           this.consultAnswered(mp, k)
           this.emit('EventEstablished', call, party)
         })
-        .catch(() => this.consultFailed(mp, k))
+        .catch((e: unknown) => this.consultFailed(mp, k, e))
     } else {
       const ext: Extern = { kind: target.kind, dn: target.dn, state: 'ringing' }
       k.ext = ext
@@ -340,7 +341,7 @@ export class Multiparty {
           ext.state = 'established'
           this.consultAnswered(mp, k)
         })
-        .catch(() => this.consultFailed(mp, k))
+        .catch((e: unknown) => this.consultFailed(mp, k, e))
     }
     return { callID: k.id }
   }
@@ -372,9 +373,10 @@ export class Multiparty {
     this.emit('EventEstablished', call, k.by, this.consultFields(k, call))
   }
 
-  private consultFailed(mp: MpCall, k: Consult): void {
+  private consultFailed(mp: MpCall, k: Consult, err: unknown): void {
     if (mp.consult !== k || mp.call.ended || mp.call.sw.ended) return
-    this.endConsult(mp, k.party?.refused ?? 'noAnswer', '')
+    const busy = err instanceof SipError && (err.status === 486 || err.status === 600 || err.status === 603)
+    this.endConsult(mp, k.party?.refused ?? (busy ? 'rejected' : 'noAnswer'), '')
   }
 
   /** The consulting agent's consult, checked for `cmd`. */
@@ -509,7 +511,7 @@ export class Multiparty {
     const mp = this.calls.get(call.id)
     if (!mp) return false
     if (this.isObserver(mp, party)) {
-      this.releaseQuietly(call, party, party.state === 'established' ? 'EventReleased' : 'EventAbandoned', { releaseCause: 'hangup' })
+      this.releaseQuietly(call, party, 'EventReleased', { releaseCause: 'hangup' })
       return true
     }
     const k = mp.consult

@@ -91,7 +91,7 @@ async function answeredCall(a: Desk, from: string): Promise<Answered> {
 /** A starts a consult to B, B's phone answers: resolves with the consult's callID and B's leg. */
 async function consulted(a: Desk, b: Desk): Promise<{ consultID: string; bLeg: SimCall }> {
   const rings = nextIncoming(b.phone)
-  const { callID: consultID } = (await a.agent.initiateConsult({ targetType: '0', target: b.id })) as unknown as { callID: string }
+  const { callID: consultID } = await a.agent.initiateConsult({ targetType: '0', target: b.id })
   const bLeg = await rings
   await b.log.waitFor('EventRinging', (e) => e.callID === consultID)
   bLeg.answer()
@@ -188,7 +188,12 @@ describe('consult', () => {
   it('with a third-party number, conferenced: the customer leaves and A and the number talk on; A leaving ends the call', async () => {
     const A = await desk('1004')
     const { callID, cust, leg: aLeg } = await answeredCall(A, '13900010003')
-    const { callID: consultID } = (await A.agent.initiateConsult({ targetType: '1', target: '13900020003' })) as unknown as { callID: string }
+    // A busy number: the consult ends at once, A is back with the customer.
+    cc.network!.behave('13900020099', { reject: 486 })
+    const busy = await A.agent.initiateConsult({ targetType: '1', target: '13900020099' })
+    expect(await A.log.waitFor('EventReleased', (e) => e.callID === busy.callID, 8000)).toMatchObject({ releaseCause: 'rejected', callType: 'Consult', workStatus: 'talking' })
+    await A.log.waitFor('EventRetrieved', (e) => e.callID === callID)
+    const { callID: consultID } = await A.agent.initiateConsult({ targetType: '1', target: '13900020003' })
     const dialing = await A.log.waitFor('EventDialing', (e) => e.callID === consultID)
     expect(dialing).toMatchObject({ callType: 'Consult', otherDN: '13900020003', thisDNRole: 'ConsultBy', thirdDN: '13900010003' })
     await A.log.waitFor('EventEstablished', (e) => e.callID === consultID, 8000)
@@ -226,7 +231,7 @@ describe('consult', () => {
     let fromA = A.log.events.length
     let fromB = B.log.events.length
     const rings = nextIncoming(B.phone)
-    const { callID: c1 } = (await A.agent.initiateConsult({ targetType: '0', target: '1001' })) as unknown as { callID: string }
+    const { callID: c1 } = await A.agent.initiateConsult({ targetType: '0', target: '1001' })
     const bRing = await rings
     await B.log.waitFor('EventRinging', (e) => e.callID === c1)
     await A.agent.cancelConsult()
@@ -241,7 +246,7 @@ describe('consult', () => {
     // B rejects: the consult ends the same way.
     const n = A.log.events.length
     const rings2 = nextIncoming(B.phone)
-    const { callID: c2 } = (await A.agent.initiateConsult({ targetType: '0', target: '1001' })) as unknown as { callID: string }
+    const { callID: c2 } = await A.agent.initiateConsult({ targetType: '0', target: '1001' })
     await rings2
     await B.log.waitFor('EventRinging', (e) => e.callID === c2)
     await B.agent.rejectCall()
@@ -261,6 +266,35 @@ describe('consult', () => {
     await hearing(cust, [A.tone], [B.tone], 'the customer')
     await hearing(aLeg, [CUSTOMER_TONE_HZ], [B.tone], 'A')
     expect(B.agent.state.workStatus).toBe('ready') // no after-call work for a consult
+  })
+
+  it('ends on hangup (back to the customer); the customer hanging up ends both calls, the consulted agent without after-call work', async () => {
+    const A = await desk('1004')
+    const B = await desk('1001')
+    const { callID, cust, leg: aLeg } = await answeredCall(A, '13900010015')
+    const first = await consulted(A, B)
+    await A.agent.hangup()
+    expect(await A.log.waitFor('EventReleased', (e) => e.callID === first.consultID)).toMatchObject({ releaseCause: 'hangup', workStatus: 'talking' })
+    expect(await B.log.waitFor('EventReleased', (e) => e.callID === first.consultID)).toMatchObject({ releaseCause: 'hangup', workStatus: 'ready' })
+    await A.log.waitFor('EventRetrieved', (e) => e.callID === callID)
+    await first.bLeg.waitEnded(5000)
+    await hearing(cust, [A.tone], [B.tone], 'the customer')
+
+    const second = await consulted(A, B)
+    const nA = A.log.events.length
+    cc.network!.hangup(cc.network!.list().find((c) => c.number === '13900010015')!.id)
+    expect(await B.log.waitFor('EventReleased', (e) => e.callID === second.consultID, 5000)).toMatchObject({ releaseCause: 'callEnded', workStatus: 'ready' })
+    await A.log.waitFor('EventReleased', (e) => e.callID === callID, 5000, nA)
+    expect(A.log.events.slice(nA).filter((e) => e.messageID === 'EventReleased').map((e) => [(e as { callID: string }).callID, (e as { workStatus?: string }).workStatus])).toEqual([
+      [second.consultID, 'consulting'],
+      [callID, 'sorting'],
+    ])
+    await aLeg.waitEnded(5000)
+    await second.bLeg.waitEnded(5000)
+    expect(A.agent.state.calls).toEqual([])
+    expect(B.agent.state.calls).toEqual([])
+    await sleep(300)
+    expect(B.log.events.some((e) => e.messageID === 'EventAgentAfterCallWork')).toBe(false)
   })
 })
 
