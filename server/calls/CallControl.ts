@@ -541,7 +541,7 @@ export class CallControl implements CallContext {
       status: call.survey && !call.survey.key ? 4 : call.answeredAt ? 1 : 2,
       ...(call.survey?.key ? { satisfaction: call.survey.key } : {}),
       ...(taker ? { agent: logAgent(taker.agent) } : {}),
-      participants: call.parties.map((p) => p.agent.agentID),
+      participants: [...new Set(call.parties.map((p) => p.agent.agentID))],
     })
     if (call.recorded && call.recordPath) this.d.history.recorded(call.logged, talkSeconds * 1000)
     this.dispatch()

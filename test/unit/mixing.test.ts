@@ -34,13 +34,16 @@ class Sink implements FrameSink {
   }
 }
 
+/** Resolves after the mixer's clock ticked `n` times (20 ms each); fails after 3 s. */
 const ticks = (mixer: Mixer, n: number): Promise<void> =>
-  new Promise((resolve) => {
+  new Promise((resolve, reject) => {
     const start = mixer.ticks
+    const deadline = Date.now() + 3000
     const t = setInterval(() => {
-      if (mixer.ticks - start >= n) {
+      if (mixer.ticks - start >= n || Date.now() > deadline) {
         clearInterval(t)
-        resolve()
+        if (mixer.ticks - start >= n) resolve()
+        else reject(new Error(`the mixer ticked ${mixer.ticks - start} times, not ${n}`))
       }
     }, 5)
   })
