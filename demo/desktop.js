@@ -31,8 +31,8 @@ function refreshStatus() {
   $('agentState').textContent = names[s.agentState]
   $('agentState').className = `pill as${s.agentState}`
   $('workStatus').textContent = s.workStatus
-  const c = s.call
-  $('callInfo').textContent = c ? `${c.callType} call ${c.callID.slice(5, 13)} with ${c.otherDN} (${c.thisDNRole})` : 'no call'
+  // With a consult, the customer's call and the consult call (sorted last).
+  $('callInfo').textContent = s.calls.length ? s.calls.map((c) => `${c.callType} call ${c.callID.slice(5, 13)} with ${c.otherDN} (${c.thisDNRole})`).join(' · ') : 'no call'
 }
 
 agent.on('EventAgentAll', (msg) => {
@@ -114,6 +114,16 @@ $('btnCall').onclick = () => {
 const simple = { btnAnswer: 'answer', btnReject: 'rejectCall', btnHangup: 'hangup', btnHold: 'holdCall', btnRetrieve: 'retrieveCall', btnMute: 'muteCall', btnUnmute: 'unmute', btnCompleteAcw: 'completeACW', btnAcwBusy: 'completeACWToBusy' }
 for (const [id, method] of Object.entries(simple)) $(id).onclick = () => agent[method]({ success: show, error: fail })
 $('btnDtmf').onclick = () => agent.sendDtmf({ dtmfDigits: $('dtmf').value, success: show, error: fail })
+
+// --- transfer, consult, conference, survey, supervision ----------------------------------------------
+const target = () => ({ targetType: $('xferType').value, target: $('xferTarget').value, success: show, error: fail })
+$('btnTransfer').onclick = () => agent.singleTransfer(target())
+$('btnConsult').onclick = () => agent.initiateConsult(target())
+const multi = { btnCancelConsult: 'cancelConsult', btnRetrieveConsult: 'retrieveConsult', btnConsultTransfer: 'consultTransfer', btnConference: 'consultConference', btnSatisfy: 'sendSatisfy' }
+for (const [id, method] of Object.entries(multi)) $(id).onclick = () => agent[method]({ success: show, error: fail })
+for (const b of document.querySelectorAll('[data-supervise]')) {
+  b.onclick = () => agent[b.dataset.supervise]({ targetAgentID: $('target').value, success: show, error: fail })
+}
 $('btnDelayAcw').onclick = () => agent.delayACW({ delayTime: Number($('acwDelay').value), success: show, error: fail })
 
 agent.on('EventJanusLatency', (m) => {

@@ -2,7 +2,7 @@
 // catalogue, the state tables), so that the docs cannot drift. `--check` fails if they are stale.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { ERRORS, type ErrorCode } from '../src/errors'
-import { EVENT_DOCS } from '../src/eventDocs'
+import { EVENT_DOCS, EVENT_FLOWS } from '../src/eventDocs'
 import { REASON_NAMES } from '../src/model/agentState'
 import { DN_ROLES } from '../src/model/dnRole'
 import { WORK_STATUS_CODES } from '../src/model/workStatus'
@@ -24,6 +24,19 @@ const WORK_STATUS_MEANING: Record<string, string> = {
   conferencing: 'in a three-party call',
   monitoring: 'a supervisor observing a call',
   sorting: 'after-call work (ACW)',
+}
+
+function flows(): string {
+  const out: string[] = []
+  for (const f of EVENT_FLOWS) {
+    out.push(`### ${f.title}\n\n${f.how}\n`)
+    for (const [party, steps] of Object.entries(f.parties)) {
+      out.push(`**${party}**\n\n| # | event | call | thisDNRole | otherDNRole | thirdDNRole | workStatus | also |\n| --- | --- | --- | --- | --- | --- | --- | --- |`)
+      steps.forEach((x, i) => out.push(`| ${i + 1} | ${x.event} | ${x.call} | ${x.thisDNRole} | ${x.otherDNRole} | ${x.thirdDNRole ?? ''} | ${x.workStatus} | ${x.note ?? ''} |`))
+      out.push('')
+    }
+  }
+  return out.join('\n')
 }
 
 function events(): string {
@@ -81,6 +94,34 @@ ${Object.entries(WORK_STATUS_CODES).map(([s, c]) => `| ${s} | ${c} | ${WORK_STAT
 | --- | --- |
 ${DN_ROLES.map((r, i) => `| ${i} | ${r} |`).join('\n')}
 
+## Multi-party flows
+
+What each party receives, in order, for a customer's inbound call **M** answered by agent **A**
+(thisDNRole Destination; the customer is Origination; on an outbound call the customer is Destination
+and the agent Origination). A consult is a second call, **C** (its own callID, \`callType: "Consult"\`),
+between the consulting agent and the consulted party, while the customer waits on hold in M: the
+consulting agent's events on C carry its partyID in M (it is one phone leg); the consulted agent's
+events show C until it joins M, when an event with \`previousCallID\` (C) tells it that C is gone.
+Agent events (EventAgentAfterCallWork, EventAgentReady ...), what a party does on its own (EventMuteOn,
+EventMuteOff, EventDTMFSent) and MainCDRInfo (sent to every agent who talked on M when M ends) are left
+out. The tests compare what each party receives with these tables
+(src/eventDocs.ts: \`EVENT_FLOWS\`).
+
+Rules behind them:
+- A consulted party who never joins the customer's call (cancelled, retrieved, hung up, no answer)
+  gets no after-call work. Any end of a consult gives the consulting agent EventReleased on C and
+  EventRetrieved on M. The customer hanging up during a consult ends both calls; so does the
+  consulting agent's phone hanging up (its \`hangup\` command only ends the consult).
+- A party leaving a conference (its hangup, its phone, a logout) gets EventReleased; the others get
+  EventPartyDeleted (thirdDN who left, thirdDNRole DeletedParty) and talk on, back to \`talking\` when
+  two are left. The customer leaving a conference leaves the agents talking. The last agent leaving
+  ends the call (a customer is never left alone with a third party, except after a transfer to a
+  number, which hands the customer over on purpose).
+- Observing is silent: the observed agent receives nothing. The supervisor follows the agent: when
+  the observed agent leaves the call, the observer is released too (releaseCause observedLeft).
+  DeletedBy is not produced: no operation removes another party from a call.
+
+${flows()}
 ### EventJanusLatency quality
 From an E-model estimate (ITU-T G.107, simplified for G.711): R = 93.2 − Id(delay) − Ie(loss), where
 delay is the one-way delay (half the round trip) plus twice the jitter, then MOS from R.

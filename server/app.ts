@@ -144,6 +144,10 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   for (const name of ['makeCall', 'rejectCall', 'hangup', 'holdCall', 'retrieveCall', 'muteCall', 'unmute', 'sendDtmf', 'delayACW', 'completeACW', 'completeACWToBusy'] as const) {
     router.register(name, (c, body) => calls[name](c, body))
   }
+  // Transfers, consults, conferences, supervision, the satisfaction survey (server/calls/multiparty.ts).
+  for (const name of ['singleTransfer', 'initiateConsult', 'cancelConsult', 'retrieveConsult', 'consultTransfer', 'consultConference', 'sendSatisfy', 'observe', 'bargeIn', 'intercept'] as const) {
+    router.register(name, (c, body) => calls.multiparty[name](c, body))
+  }
   router.register('queryQueues', (c, body) => {
     const filter = (optString('queue', body.queue, 64) ?? '').toLowerCase()
     const queues = [...dir.queues.values()]
@@ -174,7 +178,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   const tiers = new TierNotifier(dir, core)
   store.config.onChanged = () => tiers.refresh()
   router.install(app)
-  await registerRestApi(app, { dir, store, core, tokens: restTokens, calls: liveCalls(calls, dir) })
+  await registerRestApi(app, { dir, store, core, tokens: restTokens, calls: liveCalls(calls, dir), multiparty: calls.multiparty })
 
   const gateway = new EventGateway(tokens, dir, hub, core)
   app.server.on('upgrade', (req, socket, head) => {

@@ -38,6 +38,7 @@ export const ERRORS = {
   TARGET_NOT_FOUND: 'The target does not exist.',
   TARGET_OFFLINE: 'The target agent is offline.',
   TARGET_IS_SELF: 'An agent cannot target itself.',
+  TARGET_BUSY: 'The target agent is not ready (on a call, in after-call work or DND).',
   EXTENSION_NOT_FOUND: 'No such extension in this company.',
   EXTENSION_IN_USE: 'The extension is bound to another agent.',
   PHONE_TYPE_NOT_ALLOWED: 'The agent has no permission for this answering method.',

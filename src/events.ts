@@ -55,6 +55,10 @@ export interface CallFields {
   thirdDNRole?: DNRole
   /** The agent's workStatus after this event. */
   workStatus?: WorkStatus
+  /** A consult call that became this call (consultTransfer, consultConference): it is gone. */
+  previousCallID?: string
+  /** EventReleased / EventAbandoned: why (noAnswer, rejected, cancelled, transferred, satisfaction, ...). */
+  releaseCause?: string
 }
 
 /** Table 3 of the spec. */

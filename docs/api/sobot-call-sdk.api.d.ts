@@ -35,6 +35,7 @@ declare const ERRORS: {
     readonly TARGET_NOT_FOUND: "The target does not exist.";
     readonly TARGET_OFFLINE: "The target agent is offline.";
     readonly TARGET_IS_SELF: "An agent cannot target itself.";
+    readonly TARGET_BUSY: "The target agent is not ready (on a call, in after-call work or DND).";
     readonly EXTENSION_NOT_FOUND: "No such extension in this company.";
     readonly EXTENSION_IN_USE: "The extension is bound to another agent.";
     readonly PHONE_TYPE_NOT_ALLOWED: "The agent has no permission for this answering method.";
@@ -174,6 +175,10 @@ interface CallFields {
     thirdDNRole?: DNRole;
     /** The agent's workStatus after this event. */
     workStatus?: WorkStatus;
+    /** A consult call that became this call (consultTransfer, consultConference): it is gone. */
+    previousCallID?: string;
+    /** EventReleased / EventAbandoned: why (noAnswer, rejected, cancelled, transferred, satisfaction, ...). */
+    releaseCause?: string;
 }
 /** Table 3 of the spec. */
 interface AgentStateInfo {
@@ -589,6 +594,10 @@ interface MakeCallParams {
 interface MakeCallResult extends Success {
     callID: string;
 }
+/** initiateConsult: the consult call's callID (its events carry callType Consult). */
+interface ConsultResult extends Success {
+    callID: string;
+}
 interface TransferParams {
     /** 0 agent, 1 third-party number, 2 extension, 3 skill group. */
     targetType: '0' | '1' | '2' | '3' | string;
@@ -700,6 +709,8 @@ interface Session {
     close(err: SobotError): void;
     companyId: string;
     agentType: '0' | '1';
+    /** The agent this session is for, as initAgent named it (work number or id by agentType). */
+    agent: string;
     isSupervisor: boolean;
 }
 /**
@@ -767,8 +778,12 @@ declare class Agent$1 {
     unmute(p?: Params<object, Success>): Promise<Success>;
     /** Sends up to 24 of 0-9 * # to the far end (RFC 4733). */
     sendDtmf(p: Params<DtmfParams, Success>): Promise<Success>;
+    /** Blind transfer: the customer goes to the target; this agent's leg ends (after-call work follows). */
     singleTransfer(p: Params<TransferParams, Success>): Promise<Success>;
-    initiateConsult(p: Params<ConsultParams, Success>): Promise<Success>;
+    /** Holds the customer (music) and calls the target on a second call (callType Consult). */
+    initiateConsult(p: Params<ConsultParams, ConsultResult>): Promise<ConsultResult>;
+    /** An agent cannot transfer to or consult itself (by work number or id, or its own extension). */
+    private target;
     cancelConsult(p?: Params<object, Success>): Promise<Success>;
     retrieveConsult(p?: Params<object, Success>): Promise<Success>;
     consultTransfer(p?: Params<object, Success>): Promise<Success>;
@@ -837,4 +852,4 @@ declare class Agent extends Agent$1 {
 }
 
 export { Agent, DefaultReconnectPolicy, ERRORS, PROTOCOL_VERSION, SobotError, Agent as agent };
-export type { AfterCallWorkEvent, AgentEvent, AgentFields, AgentOptions, AgentSnapshot, AgentStateInfo, AgentsParams, AgentsResult, AnySobotEvent, AudioDevice, CallEvent, CallFields, CallType, Callbacks, CanJoinedInfoResult, CdrEvent, CommandOptions, ConnectionChangedEvent, ConnectionChangedReason, ConsultParams, CountsInQueueResult, DNRole, DelayAcwParams, DtmfEvent, DtmfParams, ErrorCode, ErrorEvent, EventEnvelope, FetchLike, InitAgentParams, InitResult, JoinedQueuesResult, LatencyEvent, ListenerMap, LoginInfoResult, LoginParams, LoginResult, MakeCallParams, MakeCallResult, NotReadyParams, Params, PartyRole, PhoneStats, PhoneStatus, PhoneType, PhoneTypeEntry, PhoneTypeResult, QueueEntry, QueuesParams, QueuesResult, ReconnectContext, ReconnectPolicy, RefreshTokenParams, RegainStatusEvent, RouteEntry, RoutesResult, ServerEventName, SetRouteParams, SobotErrorResult, SobotEventMap, SobotEventName, StatesResult, Success, SuperviseCallParams, TargetAgentParams, TargetType, TierEvent, TokenInvalidEvent, TransferParams, UnusedExtsParams, UnusedExtsResult, WebSocketCtor, WebSocketLike, WorkStatus, WorkStatusInfo };
+export type { AfterCallWorkEvent, AgentEvent, AgentFields, AgentOptions, AgentSnapshot, AgentStateInfo, AgentsParams, AgentsResult, AnySobotEvent, AudioDevice, CallEvent, CallFields, CallType, Callbacks, CanJoinedInfoResult, CdrEvent, CommandOptions, ConnectionChangedEvent, ConnectionChangedReason, ConsultParams, ConsultResult, CountsInQueueResult, DNRole, DelayAcwParams, DtmfEvent, DtmfParams, ErrorCode, ErrorEvent, EventEnvelope, FetchLike, InitAgentParams, InitResult, JoinedQueuesResult, LatencyEvent, ListenerMap, LoginInfoResult, LoginParams, LoginResult, MakeCallParams, MakeCallResult, NotReadyParams, Params, PartyRole, PhoneStats, PhoneStatus, PhoneType, PhoneTypeEntry, PhoneTypeResult, QueueEntry, QueuesParams, QueuesResult, ReconnectContext, ReconnectPolicy, RefreshTokenParams, RegainStatusEvent, RouteEntry, RoutesResult, ServerEventName, SetRouteParams, SobotErrorResult, SobotEventMap, SobotEventName, StatesResult, Success, SuperviseCallParams, TargetAgentParams, TargetType, TierEvent, TokenInvalidEvent, TransferParams, UnusedExtsParams, UnusedExtsResult, WebSocketCtor, WebSocketLike, WorkStatus, WorkStatusInfo };

@@ -11,6 +11,8 @@ import { registerProject } from './project'
 import { registerQueues } from './queues'
 import { registerRouting } from './routing'
 import type { LiveCalls } from '../calls/liveCalls'
+import { registerLiveCallOperations } from './liveCalls'
+import type { Multiparty } from '../calls/multiparty'
 import { ApiError, RESULTS } from './result'
 
 export const REST_API_PREFIX = '/v1'
@@ -31,7 +33,10 @@ export interface ApiContext {
  * X-STRINGEE-AUTH token before anything else; every answer carries a result code `r` (result.ts), and
  * bad input gets its code, never a 500.
  */
-export async function registerRestApi(app: FastifyInstance, deps: { dir: Directory; store: Store; core: AgentCore; tokens: RestTokens; calls?: LiveCalls }): Promise<void> {
+export async function registerRestApi(
+  app: FastifyInstance,
+  deps: { dir: Directory; store: Store; core: AgentCore; tokens: RestTokens; calls?: LiveCalls; multiparty?: Multiparty },
+): Promise<void> {
   const companies = new WeakMap<FastifyRequest, Company>()
   const ctx: ApiContext = {
     dir: deps.dir,
@@ -83,6 +88,7 @@ export async function registerRestApi(app: FastifyInstance, deps: { dir: Directo
       registerCalls(api, ctx)
       registerProject(api, ctx)
       registerRouting(api, ctx, deps.calls)
+      if (deps.multiparty) registerLiveCallOperations(api, ctx, deps.multiparty)
     },
     { prefix: REST_API_PREFIX },
   )

@@ -13,8 +13,9 @@ import type { Logger } from '../util/logger'
 import { TRUNK_USER, type PhoneBook } from './phones'
 import type { PrivacyNumbers } from './privacy'
 import type { CallLog, LoggedCall } from './history'
-import { AUTO_ANSWER_HEADER, CALL_ID_HEADER, endCallReasonOf, logAgent, sipStatus, type CcCall, type Party, type PartyState } from './model'
+import { AUTO_ANSWER_HEADER, CALL_ID_HEADER, endCallReasonOf, logAgent, sipStatus, type CcCall, type Party, type PartyState, type PartyView } from './model'
 import { Router, type RoutingDeps } from './routing'
+import { Multiparty } from './multiparty'
 
 /** An outbound call has no queue: it records nothing and wraps up for OUTBOUND_WRAP_UP_S. */
 const NO_QUEUE: QueueSettings = { ...DEFAULT_QUEUE_SETTINGS, record_calls: false }
@@ -42,8 +43,15 @@ export interface CallContext {
   ringAgent(call: CcCall, agent: AgentRecord, opts: RingOptions): Promise<Party | undefined>
   emitCall(messageID: SobotEventName, call: CcCall, party: Party, extra?: Record<string, unknown>, referenceID?: string): void
   release(call: CcCall, party: Party, ev: 'EventReleased' | 'EventAbandoned', extra: Record<string, unknown>, acw: boolean, acwSeconds?: number): void
+  setCallInfo(call: CcCall, party: Party): void
   /** Every call in progress. */
   active(): Iterable<CcCall>
+  /** Puts a call (back) in a skill group's queue: a transfer to a skill group. */
+  requeue(call: CcCall, queue: SkillGroup): void
+  /** Seconds of after-call work an agent who talked on this call gets. */
+  wrapUpSeconds(call: CcCall): number
+  /** An agent became available: offer it a waiting call. */
+  onAvailable(): void
 }
 
 export type NewCall = Pick<CcCall, 'type' | 'companyId' | 'ANI' | 'DNIS' | 'customerNumber' | 'attachedData' | 'referenceID'> & { queue?: SkillGroup; requestedBy?: AgentRecord }
@@ -56,6 +64,8 @@ export interface RingOptions {
   extraHeaders?: string[]
   /** Who the call seems to come from on the agent's phone (default: the caller's number). */
   fromUser?: string
+  /** What the party's events say besides the call's fields (e.g. who transferred the call). */
+  view?: PartyView
 }
 
 export interface CallControlDeps {
@@ -87,14 +97,28 @@ export class CallControl implements CallContext {
   private readonly acw = new Map<string, { deadline: number; timer: ReturnType<typeof setTimeout>; startedAt: number; callID: string }>()
   readonly now: () => number
   readonly router: Router
+  /** Transfers, consults, conferences, supervision and the satisfaction survey. */
+  readonly multiparty: Multiparty
 
   constructor(readonly d: CallControlDeps) {
     this.now = d.now ?? Date.now
     this.router = new Router(this)
+    this.multiparty = new Multiparty(this)
   }
 
   active(): Iterable<CcCall> {
     return this.calls.values()
+  }
+
+  requeue(call: CcCall, queue: SkillGroup): void {
+    call.queue = queue
+    call.settings = queueSettings(queue)
+    call.logged.queueId = queue.id
+    this.router.enqueue(call, true)
+  }
+
+  wrapUpSeconds(call: CcCall): number {
+    return call.type === 'Outbound' ? OUTBOUND_WRAP_UP_S : call.settings.agent_wrap_up_after_calls ? call.settings.wrap_up_time_limit : 0
   }
 
   private dispatch(): void {
@@ -139,6 +163,7 @@ export class CallControl implements CallContext {
     for (const c of this.calls.values()) {
       const p = this.partyOf(c, a)
       if (!p) continue
+      if (this.multiparty.leave(c, p, 'logout')) continue
       if (p.state === 'ringing' || p.state === 'dialing') {
         p.refused = 'rejected'
         p.leg?.sip.cancel()
@@ -155,7 +180,7 @@ export class CallControl implements CallContext {
   ringAgent(call: CcCall, agent: AgentRecord, opts: RingOptions): Promise<Party | undefined> {
     const rt = this.d.core.runtime(agent.uuid)
     const target = opts.target ?? this.d.phones.target(agent, rt)
-    const party: Party = { partyID: randomUUID(), agent, role: opts.role, state: 'ringing', muted: false }
+    const party: Party = { partyID: randomUUID(), agent, role: opts.role, state: 'ringing', muted: false, ...(opts.view ? { view: opts.view } : {}) }
     if (!target) return Promise.resolve(undefined)
     call.parties.push(party)
     this.d.core.setWorkStatus(agent, 'reserve')
@@ -309,6 +334,7 @@ export class CallControl implements CallContext {
     checkCallCommand('hangup', this.d.core.runtime(c.agent.uuid).workStatus)
     const { call, party } = this.current(c.agent, ['ringing', 'dialing', 'established'])
     if (party.state === 'ringing') return this.rejectCall(c)
+    if (this.multiparty.hangup(c, call, party)) return {}
     call.releasedBy ??= 'agent'
     call.referenceID = c.referenceID
     void call.sw.hangup('agent-hangup')
@@ -366,7 +392,7 @@ export class CallControl implements CallContext {
     const digits = parseDtmf(body.dtmfDigits)
     checkCallCommand('sendDtmf', this.d.core.runtime(c.agent.uuid).workStatus)
     const { call, party } = this.current(c.agent, ['established', 'dialing'])
-    const customer = call.sw.customer
+    const customer = this.multiparty.farEnd(call, party) ?? call.sw.customer
     if (!customer || customer.state !== 'answered') throw new SobotError('CALL_STATE_FORBIDS', 'The far end has not answered yet.')
     customer.media
       .sendDtmf(digits)
@@ -480,13 +506,22 @@ export class CallControl implements CallContext {
     this.endHold(call)
     this.calls.delete(call.id)
     const endedAt = this.now()
-    const wrapUp = call.type === 'Outbound' ? OUTBOUND_WRAP_UP_S : call.settings.agent_wrap_up_after_calls ? call.settings.wrap_up_time_limit : 0
+    const wrapUp = this.wrapUpSeconds(call)
     const talkSeconds = call.answeredAt ? Math.max(0, Math.round((endedAt - call.answeredAt - call.holdMs) / 1000)) : 0
     const taker = call.parties.find((p) => p.answeredAt !== undefined)
     const releasedBy = call.releasedBy ?? (cause.startsWith('customer') ? 'customer' : cause.startsWith('agent') ? 'agent' : 'system')
     const endCallReason = endCallReasonOf(cause)
+    const told = new Set<string>()
     for (const party of call.parties) {
-      if (party.state === 'released') continue
+      // Agents who left earlier (a transfer, the survey) and talked get the detail record too, once.
+      if (party.state === 'released') {
+        if (party.answeredAt !== undefined && !told.has(party.agent.uuid) && !call.parties.some((p) => p.agent === party.agent && p.state !== 'released')) {
+          told.add(party.agent.uuid)
+          this.d.publish(party.agent.uuid, this.cdr(call, endedAt, talkSeconds, releasedBy, endCallReason))
+        }
+        continue
+      }
+      told.add(party.agent.uuid)
       const abandoned = party.state === 'ringing' && (cause === 'customer-hangup' || cause === 'customer-cancel' || cause === 'transport')
       const talked = party.state === 'established'
       this.release(call, party, abandoned ? 'EventAbandoned' : 'EventReleased', { releaseCause: cause }, talked && wrapUp > 0, wrapUp)
@@ -494,25 +529,7 @@ export class CallControl implements CallContext {
         duration: Math.round((endedAt - call.startedAt) / 1000),
         answerDuration: party.answeredAt ? Math.round((endedAt - party.answeredAt) / 1000) : 0,
       })
-      this.d.publish(party.agent.uuid, {
-        messageID: 'MainCDRInfo',
-        creationTime: this.now(),
-        companyId: call.companyId,
-        referenceID: '',
-        attachedData: call.attachedData,
-        callID: call.id,
-        callType: call.type,
-        ANI: call.ANI,
-        DNIS: call.DNIS,
-        otherDN: call.customerNumber,
-        startTime: call.startedAt,
-        answerTime: call.answeredAt ?? 0,
-        endTime: endedAt,
-        talkDuration: talkSeconds,
-        releasedBy,
-        endCause: endCallReason,
-        recorded: call.recorded,
-      } as AnySobotEvent)
+      this.d.publish(party.agent.uuid, this.cdr(call, endedAt, talkSeconds, releasedBy, endCallReason))
     }
     this.d.history.ended(call.logged, {
       endCallCause: call.failure ?? (call.answeredAt ? 'USER_END_CALL' : cause === 'error' ? 'CAN_NOT_MAKE_CALL' : 'USER_END_CALL'),
@@ -526,13 +543,37 @@ export class CallControl implements CallContext {
       holdSeconds: Math.round(call.holdMs / 1000),
       talkSeconds,
       ivrSeconds: 0,
-      status: call.answeredAt ? 1 : 2,
+      // 4: the customer left (or was let go) in the satisfaction survey without pressing a key.
+      status: call.survey && !call.survey.key ? 4 : call.answeredAt ? 1 : 2,
+      ...(call.survey?.key ? { satisfaction: call.survey.key } : {}),
       ...(taker ? { agent: logAgent(taker.agent) } : {}),
-      participants: call.parties.map((p) => p.agent.agentID),
+      participants: [...new Set(call.parties.map((p) => p.agent.agentID))],
       ...this.router.endOverrides(call, endedAt),
     })
     if (call.recorded && call.recordPath) this.d.history.recorded(call.logged, talkSeconds * 1000)
     this.dispatch()
+  }
+
+  private cdr(call: CcCall, endedAt: number, talkSeconds: number, releasedBy: string, endCause: string): AnySobotEvent {
+    return {
+      messageID: 'MainCDRInfo',
+      creationTime: this.now(),
+      companyId: call.companyId,
+      referenceID: '',
+      attachedData: call.attachedData,
+      callID: call.id,
+      callType: call.type,
+      ANI: call.ANI,
+      DNIS: call.DNIS,
+      otherDN: call.customerNumber,
+      startTime: call.startedAt,
+      answerTime: call.answeredAt ?? 0,
+      endTime: endedAt,
+      talkDuration: talkSeconds,
+      releasedBy,
+      endCause,
+      recorded: call.recorded,
+    } as AnySobotEvent
   }
 
   /**
@@ -552,17 +593,19 @@ export class CallControl implements CallContext {
 
   // --- events ----------------------------------------------------------------------------------
 
-  private setCallInfo(call: CcCall, party: Party): void {
+  /** What EventAgentRegainStatus tells of the party's call (the spec's Table 4). */
+  setCallInfo(call: CcCall, party: Party): void {
+    const v = party.view ?? {}
     const info: WorkStatusInfo = {
-      callID: call.id,
-      callType: call.type,
+      callID: v.callID ?? call.id,
+      callType: v.callType ?? call.type,
       companyId: call.companyId,
-      otherDN: call.customerNumber,
-      otherDNRole: call.type === 'Outbound' ? 'Destination' : 'Origination',
+      otherDN: v.otherDN ?? call.customerNumber,
+      otherDNRole: v.otherDNRole ?? (call.type === 'Outbound' ? 'Destination' : 'Origination'),
       thisDN: party.agent.ext,
       thisDNRole: party.role,
-      thirdDN: '',
-      thirdDNRole: '',
+      thirdDN: v.thirdDN ?? '',
+      thirdDNRole: v.thirdDNRole ?? '',
     }
     this.d.core.runtime(party.agent.uuid).call = info
   }
@@ -584,6 +627,7 @@ export class CallControl implements CallContext {
       thisDNRole: party.role,
       otherDN: call.customerNumber,
       otherDNRole: call.type === 'Outbound' ? 'Destination' : 'Origination',
+      ...party.view,
       workStatus: this.d.core.runtime(party.agent.uuid).workStatus,
       ...extra,
     }
@@ -591,6 +635,7 @@ export class CallControl implements CallContext {
   }
 
   async close(): Promise<void> {
+    this.multiparty.close()
     this.router.close()
     for (const w of this.acw.values()) clearTimeout(w.timer)
     this.acw.clear()

@@ -48,6 +48,8 @@ export interface CallEnd {
   agent?: LoggedAgent
   participants: string[]
   voicemail?: boolean
+  /** The key the customer pressed in the satisfaction survey. */
+  satisfaction?: string
 }
 
 export interface CallLogDeps {
@@ -158,6 +160,9 @@ export class CallLog {
       haveVoiceMail: e.voicemail ?? false,
       routeToAgent: !!e.agent,
       ...(e.agent ? { agentId: e.agent.uuid, accountName: e.agent.name } : {}),
+      ...(e.satisfaction ? { satisfactionKey: e.satisfaction } : {}),
+      // The skill group the call ended in (a transfer may have moved it).
+      ...(c.queueId ? { queueId: c.queueId } : {}),
     }
     this.write(this.d.calls.finish(c.companyId, c.id, patch), `call record ${c.id}`)
     this.hook(c, {
@@ -168,6 +173,7 @@ export class CallLog {
       callType: e.callType,
       duration: Math.round((e.endTime - e.startTime) / 1000),
       answerDuration: e.talkSeconds,
+      ...(e.satisfaction ? { satisfaction: e.satisfaction } : {}),
     })
   }
 

@@ -1,4 +1,4 @@
-import type { CallType } from '../../src/events'
+import type { CallEvent, CallType } from '../../src/events'
 import type { DNRole } from '../../src/model/dnRole'
 import type { AgentRecord, QueueSettings, SkillGroup } from '../acd/directory'
 import type { Call, CallLeg, EndCause } from '../switch/b2bua'
@@ -23,7 +23,15 @@ export interface Party {
   answeredAt?: number
   /** Why the agent's leg ended before it was answered. */
   refused?: 'rejected' | 'noAnswer'
+  /**
+   * What this party's events say instead of the call's own fields: a consulted party sees the consult
+   * call (its callID, callType Consult, the consulting agent as otherDN), a supervisor its partyRole
+   * and whom it observes (server/calls/multiparty.ts).
+   */
+  view?: PartyView
 }
+
+export type PartyView = Partial<Pick<CallEvent, 'callID' | 'callType' | 'partyRole' | 'ANI' | 'DNIS' | 'otherDN' | 'otherDNRole' | 'thirdDN' | 'thirdDNRole'>>
 
 /** A call as the contact center tracks it: the switch's call plus the CTI view of it. */
 export interface CcCall {
@@ -34,8 +42,9 @@ export interface CcCall {
   readonly ANI: string
   readonly DNIS: string
   readonly customerNumber: string
-  readonly queue?: SkillGroup
-  readonly settings: QueueSettings
+  /** The skill group; a transfer to another skill group changes it (and the settings with it). */
+  queue?: SkillGroup
+  settings: QueueSettings
   readonly attachedData: Record<string, unknown>
   readonly parties: Party[]
   /** Agents already offered this call (not offered again). */
@@ -54,6 +63,8 @@ export interface CcCall {
   /** The SIP status that ended a call that never connected (e.g. "486 Busy Here"). */
   failure?: string
   readonly logged: LoggedCall
+  /** sendSatisfy: the customer is in the satisfaction survey; `key` once pressed. */
+  survey?: { key?: string }
 }
 
 /** The caller's number: the From user (a trunk passes the customer's number there). */

@@ -105,6 +105,11 @@ export class PhoneBook {
     return !!this.sip && this.sip.lookup(TRUNK_USER).length > 0
   }
 
+  /** Whether a SIP identity (an extension's desk phone, the trunk) is registered now. */
+  registered(aor: string): boolean {
+    return !!this.sip && this.sip.lookup(aor).length > 0
+  }
+
   /** Whether a SIP connection is a trunk or a customer page, which may place inbound calls. */
   mayCallIn(connectionId: string | undefined): boolean {
     if (!connectionId || !this.sip) return false

@@ -39,6 +39,8 @@ export class CallLeg {
     endedAt?: number;
   };
   endReason: string | undefined;
+  /** Joins the mixer muted when it answers. */
+  joinMuted = false;
   constructor(
     readonly role: LegRole,
     readonly sip: SipLeg,
@@ -71,6 +73,8 @@ export interface CallEvents {
   unhold: [by: 'server' | 'agent'];
   dtmf: [DtmfLogEntry];
   legEnded: [CallLeg, reason: string];
+  /** The call is ending (nothing is hung up yet): the last moment to tell parties about it. */
+  ending: [{ cause: EndCause }];
   ended: [{ cause: EndCause; leg?: CallLeg }];
 }
 
@@ -84,6 +88,8 @@ export interface DialOptions {
   extraHeaders?: string[];
   /** Called as soon as the leg exists (before it rings), so call control can act on it at once. */
   onLeg?: (leg: CallLeg) => void;
+  /** Joins the mixer muted (heard by nobody): a supervisor observing. */
+  muted?: boolean;
 }
 
 export interface CallOptions {
@@ -115,11 +121,17 @@ export class Call extends TypedEmitter<CallEvents> {
   /** What the customer hears on hold in this call (default: the switch's music on hold). */
   moh: (() => AudioSource) | undefined;
   recorder: Recorder | undefined;
+  /**
+   * Asked when the customer leaves an answered call: true keeps the call going without the customer
+   * (a conference of agents goes on). By default the call ends with the customer.
+   */
+  keepWithoutCustomer: ((leg: CallLeg) => boolean) | undefined;
   readonly #o: CallOptions;
   readonly #log: Logger;
   readonly #timers = new Set<NodeJS.Timeout>();
   #detachRecorder: (() => void) | undefined;
   #holdBy: 'server' | 'agent' | undefined;
+  #reinvites: Promise<void> = Promise.resolve();
 
   /** @internal use B2bua */
   constructor(direction: 'inbound' | 'outbound', o: CallOptions, customerSip?: SipLeg) {
@@ -189,16 +201,7 @@ export class Call extends TypedEmitter<CallEvents> {
     this.mixer.setSource(c.participant, (this.moh ?? this.#o.moh)());
     this.mixer.setMuted(c.participant, true);
     this.emit('hold', by);
-    if (opts.reinvite ?? true) {
-      try {
-        const offer = await c.media.createOffer('sendonly');
-        const answer = await c.sip.reinvite(offer);
-        await c.media.acceptAnswer(answer);
-      } catch (e) {
-        this.#log.warn(`call ${this.id}: hold re-INVITE failed: ${String(e)}`);
-        await c.media.rollback();
-      }
-    }
+    if (opts.reinvite ?? true) await this.#renegotiate();
   }
 
   async unhold(by: 'server' | 'agent' = 'server', opts: { reinvite?: boolean } = {}): Promise<void> {
@@ -209,16 +212,31 @@ export class Call extends TypedEmitter<CallEvents> {
     this.mixer.setSource(c.participant, undefined);
     this.mixer.setMuted(c.participant, false);
     this.emit('unhold', by);
-    if ((opts.reinvite ?? true) && c.media.localDirection !== 'sendrecv') {
+    if (opts.reinvite ?? true) await this.#renegotiate();
+  }
+
+  /**
+   * Re-INVITEs the customer to the direction the hold state asks for (sendonly held, sendrecv not),
+   * one re-INVITE at a time: a quick hold then unhold (a consult cancelled at once) never overlaps
+   * two offers, and the last state wins.
+   */
+  #renegotiate(): Promise<void> {
+    const run = async (): Promise<void> => {
+      const c = this.customer;
+      if (!c || c.state !== 'answered' || this.ended) return;
+      const want = this.onHold ? 'sendonly' : 'sendrecv';
+      if (c.media.localDirection === want) return;
       try {
-        const offer = await c.media.createOffer('sendrecv');
+        const offer = await c.media.createOffer(want);
         const answer = await c.sip.reinvite(offer);
         await c.media.acceptAnswer(answer);
       } catch (e) {
-        this.#log.warn(`call ${this.id}: unhold re-INVITE failed: ${String(e)}`);
+        this.#log.warn(`call ${this.id}: ${want} re-INVITE failed: ${String(e)}`);
         await c.media.rollback();
       }
-    }
+    };
+    this.#reinvites = this.#reinvites.then(run, run);
+    return this.#reinvites;
   }
 
   /** Mutes what `leg` sends (the others stop hearing it). */
@@ -231,13 +249,16 @@ export class Call extends TypedEmitter<CallEvents> {
     if (leg.participant) this.mixer.setSource(leg.participant, source);
   }
 
-  /** Starts a WAV recording with one channel per leg (customer first), as heard from each side. */
+  /**
+   * Starts a stereo WAV recording: the customer on the first channel, every other leg (agents,
+   * consulted and conferenced parties, joining later too) mixed on the second.
+   */
   async startRecording(path: string): Promise<Recorder> {
     if (this.recorder) return this.recorder;
-    const parts = [this.customer, ...this.agents].filter((l): l is CallLeg => !!l?.participant).map((l) => l.participant!);
-    const rec = await Recorder.open(path, Math.max(2, parts.length));
+    const rec = await Recorder.open(path, 2);
     this.recorder = rec;
-    this.#detachRecorder = this.mixer.attach(rec, parts);
+    const others = this.agents.filter((l) => l.participant).map((l) => l.participant!);
+    this.#detachRecorder = this.mixer.attach(rec, [this.customer?.participant ? [this.customer.participant] : [], others]);
     return rec;
   }
 
@@ -298,6 +319,7 @@ export class Call extends TypedEmitter<CallEvents> {
       ...(opts.extraHeaders ? { extraHeaders: opts.extraHeaders } : {}),
     });
     const leg = new CallLeg(role, sip, media, opts.toUser ?? aor);
+    leg.joinMuted = opts.muted ?? false;
     opts.onLeg?.(leg);
     if (role === 'customer') this.customer = leg;
     this.#adopt(leg);
@@ -380,7 +402,8 @@ export class Call extends TypedEmitter<CallEvents> {
   #answered(leg: CallLeg): void {
     leg.state = 'answered';
     leg.timings.answeredAt = Date.now();
-    leg.participant = this.mixer.add(leg.media, { label: leg.label });
+    leg.participant = this.mixer.add(leg.media, { label: leg.label, muted: leg.joinMuted });
+    if (this.recorder && leg.role !== 'customer') this.mixer.joinChannel(this.recorder, 1, leg.participant);
     this.emit('answered', leg);
     const customer = this.customer;
     if (leg.role !== 'customer' && customer && customer.state === 'offered') {
@@ -432,6 +455,7 @@ export class Call extends TypedEmitter<CallEvents> {
     if (this.ended) return;
     const remote = reason === 'bye-remote' || reason === 'cancelled' || reason === 'transport-closed';
     if (leg.role === 'customer') {
+      if (remote && reason !== 'cancelled' && leg.timings.answeredAt !== undefined && this.keepWithoutCustomer?.(leg)) return;
       if (reason === 'cancelled') await this.#end('customer-cancel', leg);
       else if (reason === 'transport-closed') await this.#end('transport', leg);
       else if (remote) await this.#end('customer-hangup', leg);
@@ -447,6 +471,7 @@ export class Call extends TypedEmitter<CallEvents> {
     if (this.ended) return;
     this.endedAt = Date.now();
     this.cause = cause;
+    this.emit('ending', { cause });
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     await this.stopRecording().catch((e: unknown) => this.#log.warn(`recording: ${String(e)}`));

@@ -58,10 +58,12 @@ export interface MixerOptions {
  */
 export class Mixer {
   readonly #participants: Participant[] = [];
-  readonly #sinks = new Map<FrameSink, (Participant | undefined)[]>();
+  /** Each sink's channels: the participants whose inputs are summed into each channel. */
+  readonly #sinks = new Map<FrameSink, Participant[][]>();
   readonly #clock: MediaClock;
   readonly #sum = new Int32Array(FRAME_SAMPLES);
   readonly #silence = new Int16Array(FRAME_SAMPLES);
+  readonly #chanSum = new Int32Array(FRAME_SAMPLES);
   readonly #log: Logger;
   readonly #onTick: ((tick: number) => void) | undefined;
   #closed = false;
@@ -94,8 +96,11 @@ export class Mixer {
     const i = this.#participants.indexOf(p);
     if (i >= 0) this.#participants.splice(i, 1);
     for (const chans of this.#sinks.values()) {
-      const j = chans.indexOf(p);
-      if (j >= 0) chans[j] = undefined; // keep the channel layout; the channel records silence
+      // The channel layout stays; a channel nobody is left in records silence.
+      for (const ch of chans) {
+        const j = ch.indexOf(p);
+        if (j >= 0) ch.splice(j, 1);
+      }
     }
     if (this.#participants.length === 0) this.#clock.stop();
   }
@@ -109,10 +114,22 @@ export class Mixer {
     p.source = source;
   }
 
-  /** Feeds `sink` with one channel per participant in `channels` order, every tick. */
-  attach(sink: FrameSink, channels: Participant[]): () => void {
-    this.#sinks.set(sink, [...channels]);
+  /**
+   * Feeds `sink` every tick with one frame per channel, in `channels` order: a participant's input,
+   * or the sum of a group's inputs (e.g. every agent-side leg of a call in one channel).
+   */
+  attach(sink: FrameSink, channels: readonly (Participant | readonly Participant[])[]): () => void {
+    this.#sinks.set(
+      sink,
+      channels.map((c) => (Array.isArray(c) ? [...(c as readonly Participant[])] : [c as Participant])),
+    );
     return () => this.#sinks.delete(sink);
+  }
+
+  /** Adds `p` to channel `channel` of an attached sink (a leg that joined a recorded call). */
+  joinChannel(sink: FrameSink, channel: number, p: Participant): void {
+    const ch = this.#sinks.get(sink)?.[channel];
+    if (ch && !ch.includes(p)) ch.push(p);
   }
 
   close(): void {
@@ -154,9 +171,23 @@ export class Mixer {
       }
     }
     for (const [sink, chans] of this.#sinks) {
-      sink.write(chans.map((p) => (p && ps.includes(p) ? p.input : this.#silence)));
+      sink.write(chans.map((ch) => this.#channelFrame(ch)));
     }
     this.ticks++;
     this.#onTick?.(tick);
+  }
+
+  #channelFrame(ch: readonly Participant[]): Int16Array {
+    if (ch.length === 0) return this.#silence;
+    if (ch.length === 1) return ch[0]!.input;
+    const sum = this.#chanSum;
+    sum.fill(0);
+    for (const p of ch) for (let i = 0; i < FRAME_SAMPLES; i++) sum[i]! += p.input[i]!;
+    const out = new Int16Array(FRAME_SAMPLES);
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      const v = sum[i]!;
+      out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+    return out;
   }
 }

@@ -44,6 +44,8 @@ export interface CallEventInput {
   duration?: number
   /** seconds */
   answerDuration?: number
+  /** `ended` only: the key the customer pressed in the satisfaction survey (sendSatisfy). */
+  satisfaction?: string
 }
 
 /** The body POSTed to the event URL, every field of stringee-call-events.txt. */
@@ -64,6 +66,8 @@ export interface CallEventBody {
   callType?: 'IVR' | 'CALL' | 'CONFERENCE'
   duration?: number
   answerDuration?: number
+  /** This server's addition: the satisfaction survey's key, on `ended` when the customer pressed one. */
+  satisfaction?: string
 }
 
 export interface DispatcherOptions {
@@ -335,6 +339,9 @@ export function buildCallEventBody(company: Company, input: CallEventInput, now:
   if (input.endedBy !== 'EXTERNAL' && input.endedBy !== 'INTERNAL') throw new TypeError('call event: endedBy must be EXTERNAL or INTERNAL.')
   if (input.callType !== 'IVR' && input.callType !== 'CALL' && input.callType !== 'CONFERENCE') throw new TypeError('call event: callType must be IVR, CALL or CONFERENCE.')
   if (!isInt(input.duration) || !isInt(input.answerDuration)) throw new TypeError('call event: duration and answerDuration must be whole seconds.')
+  if (input.satisfaction !== undefined && (input.call_status !== 'ended' || typeof input.satisfaction !== 'string' || !/^[0-9*#]$/.test(input.satisfaction))) {
+    throw new TypeError('call event: satisfaction is one key (0-9, *, #), on ended only.')
+  }
   return {
     ...head,
     type: 'stringee_call',
@@ -348,5 +355,6 @@ export function buildCallEventBody(company: Company, input: CallEventInput, now:
     answerDuration: input.answerDuration,
     from,
     to,
+    ...(input.satisfaction !== undefined ? { satisfaction: input.satisfaction } : {}),
   }
 }

@@ -32,6 +32,7 @@ import type {
   AgentsParams,
   AgentsResult,
   ConsultParams,
+  ConsultResult,
   CountsInQueueResult,
   DelayAcwParams,
   DtmfParams,
@@ -91,6 +92,8 @@ interface Session {
   close(err: SobotError): void
   companyId: string
   agentType: '0' | '1'
+  /** The agent this session is for, as initAgent named it (work number or id by agentType). */
+  agent: string
   isSupervisor: boolean
 }
 
@@ -247,6 +250,7 @@ export class Agent {
         },
         companyId: args.companyId,
         agentType: args.agentType,
+        agent: args.agent,
         isSupervisor: init.isSupervisor,
       }
       sock.bus.on('event', (ev) => this.deliver(ev))
@@ -297,6 +301,7 @@ export class Agent {
       close: (err) => member.close(err),
       companyId: shared.companyId,
       agentType: shared.agentType,
+      agent: args.agent,
       isSupervisor: shared.isSupervisor,
     }
     this.initArgs = args
@@ -532,12 +537,20 @@ export class Agent {
     return this.callCommand<Success>('sendDtmf', p, () => ({ dtmfDigits: parseDtmf(p?.dtmfDigits) }))
   }
 
+  /** Blind transfer: the customer goes to the target; this agent's leg ends (after-call work follows). */
   singleTransfer(p: Params<TransferParams, Success>): Promise<Success> {
-    return this.callCommand<Success>('singleTransfer', p, (s) => ({ ...parseTarget(p?.targetType, p?.target, true), agentType: s.agentType }))
+    return this.callCommand<Success>('singleTransfer', p, (s) => this.target(s, parseTarget(p?.targetType, p?.target, true)))
   }
 
-  initiateConsult(p: Params<ConsultParams, Success>): Promise<Success> {
-    return this.callCommand<Success>('initiateConsult', p, (s) => ({ ...parseTarget(p?.targetType, p?.target, false), agentType: s.agentType }))
+  /** Holds the customer (music) and calls the target on a second call (callType Consult). */
+  initiateConsult(p: Params<ConsultParams, ConsultResult>): Promise<ConsultResult> {
+    return this.callCommand<ConsultResult>('initiateConsult', p, (s) => this.target(s, parseTarget(p?.targetType, p?.target, false)))
+  }
+
+  /** An agent cannot transfer to or consult itself (by work number or id, or its own extension). */
+  private target(s: Session, t: { targetType: string; target: string }): Record<string, unknown> {
+    if ((t.targetType === '0' && t.target === s.agent) || (t.targetType === '2' && t.target === this.snap.thisDN)) throw new SobotError('TARGET_IS_SELF')
+    return { ...t, agentType: s.agentType }
   }
 
   cancelConsult(p: Params<object, Success> = {}): Promise<Success> {
@@ -592,6 +605,7 @@ export class Agent {
     return this.callCommand<Success>(name, p, (s) => {
       const targetAgentID = reqString('targetAgentID', p?.targetAgentID, 64)
       if (!s.isSupervisor) throw new SobotError('PERMISSION_DENIED', `${name} needs a supervisor.`)
+      if (targetAgentID === s.agent) throw new SobotError('TARGET_IS_SELF')
       return { targetAgentID, agentType: s.agentType }
     })
   }

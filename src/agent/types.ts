@@ -150,6 +150,11 @@ export interface MakeCallResult extends Success {
   callID: string
 }
 
+/** initiateConsult: the consult call's callID (its events carry callType Consult). */
+export interface ConsultResult extends Success {
+  callID: string
+}
+
 export interface TransferParams {
   /** 0 agent, 1 third-party number, 2 extension, 3 skill group. */
   targetType: '0' | '1' | '2' | '3' | string

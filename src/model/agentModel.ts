@@ -51,8 +51,10 @@ export function applyEvent(s: AgentSnapshot, ev: AnySobotEvent): AgentSnapshot {
   if (typeof src.phoneType === 'string') next.phoneType = src.phoneType as PhoneType | ''
   if (typeof src.thisDN === 'string' && src.thisDN && !('callID' in src)) next.thisDN = src.thisDN
   if (ev.messageID === 'EventAgentRegainStatus' && 'agentStateInfo' in ev) next.calls = ev.workStatusInfo ? [ev.workStatusInfo] : []
-  else if (typeof src.callID === 'string' && src.callID) {
-    const rest = s.calls.filter((c) => c.callID !== src.callID)
+  else if (typeof src.callID === 'string' && src.callID && ev.messageID !== 'MainCDRInfo') {
+    // Call events only (MainCDRInfo describes a call that is over). A consult call merged into this
+    // one (previousCallID) is gone.
+    const rest = s.calls.filter((c) => c.callID !== src.callID && c.callID !== src.previousCallID)
     next.calls = ENDS_CALL.has(ev.messageID) ? rest : [...rest, callView(src)].sort((a, b) => Number(a.callType === 'Consult') - Number(b.callType === 'Consult'))
   }
   if (next.workStatus === 'offline') {

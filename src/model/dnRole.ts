@@ -40,7 +40,9 @@ export function parseDNRole(v: unknown): DNRole {
  *
  * Origination/Destination/TransferTo (a party in a plain two-party call) may consult, transfer,
  * conference; a consulting party (ConsultBy) may transfer or conference; a supervisor that observes
- * (ObserveBy) may barge in or intercept, and nothing else.
+ * (ObserveBy) may barge in or intercept, and nothing else; a supervisor that barged in may intercept
+ * and, like the agent it barged in on, handle the call as usual. Observing is silent: the observed
+ * agent's role does not change (ObserveTo names it in the supervisor's events only).
  */
 export type DNOperation = 'consult' | 'transfer' | 'conference' | 'observe' | 'bargein' | 'intercept' | 'delete'
 
@@ -61,7 +63,9 @@ export const DN_ROLE_TABLE: Readonly<Partial<Record<DNRole, Partial<Record<DNOpe
   ConsultBy: { transfer: 'TransferBy', conference: 'ConferenceBy' },
   ConferenceBy: { delete: 'DeletedBy', consult: 'ConsultBy', transfer: 'TransferBy' },
   AddedBy: { delete: 'DeletedBy', consult: 'ConsultBy', transfer: 'TransferBy' },
-  BargeinBy: { intercept: 'InterceptBy' },
+  // Barge-in makes a conference; once it is down to two again, either side handles the call as usual.
+  BargeinTo: PLAIN,
+  BargeinBy: { ...PLAIN, intercept: 'InterceptBy' },
   ObserveBy: { bargein: 'BargeinBy', intercept: 'InterceptBy' },
 }
 

@@ -2,18 +2,25 @@ import { ToneSource } from '../../server/switch/audio'
 import { Simulator, type SimCall } from '../../server/sim/simulator'
 import type { ContactCenter } from '../../server/app'
 
-/** What an agent's SIP phone (a simulator) says: 660 Hz, distinct from the customers' 440 Hz. */
-export const AGENT_TONE_HZ = 660
+/** What an agent's SIP phone (a simulator) says by default: 1370 Hz, away from the customers' 440 Hz and from every note of the music on hold (which has 659 Hz). */
+export const AGENT_TONE_HZ = 1370
+
+/**
+ * Tones for the multi-party tests, one per agent so that each party's audio is told apart (Goertzel):
+ * each is at least 30 Hz from the customers' 440 Hz, the ringback, every note of the music on hold
+ * and the survey prompt.
+ */
+export const TONE_HZ: Record<string, number> = { '1001': 620, '1002': 740, '1003': 950, '1004': 1110, '1005': 1250, '9001': 300 }
 
 /** A SIP phone registered with the agent's extension, as a desk phone would be. */
-export async function sipPhone(cc: ContactCenter, agentID: string, opts: { autoAnswer?: boolean } = {}): Promise<Simulator> {
+export async function sipPhone(cc: ContactCenter, agentID: string, opts: { autoAnswer?: boolean; toneHz?: number } = {}): Promise<Simulator> {
   const a = cc.dir.agentByWorkNo('demo', agentID)!
   const user = cc.phones.sipUser(a)
   return Simulator.start({
     wsUrl: `${cc.url.replace(/^http/, 'ws')}/sip`,
     uri: `sip:${user}@${cc.config.sipDomain}`,
     password: a.sipPassword,
-    source: () => new ToneSource(AGENT_TONE_HZ, 0.25),
+    source: () => new ToneSource(opts.toneHz ?? AGENT_TONE_HZ, 0.25),
     autoAnswer: opts.autoAnswer ?? false,
   })
 }

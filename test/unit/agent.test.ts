@@ -194,6 +194,27 @@ describe('Agent facade', () => {
     expect(agent.state.calls).toEqual([])
     agent.destroy()
   })
+
+  it('keeps a consult as a second call, merges it away on previousCallID, and refuses targeting itself', async () => {
+    const agent = await initialised(ff)
+    push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'm', callType: 'Inbound', otherDN: '139' })
+    const sent = ff.calls.length
+    const refused = async (p: Promise<unknown>) => ((await p.catch((e) => e)) as { errorCode: string }).errorCode
+    expect(await refused(agent.initiateConsult({ targetType: '0', target: '1001' }))).toBe('TARGET_IS_SELF')
+    expect(await refused(agent.singleTransfer({ targetType: '2', target: '8001' }))).toBe('TARGET_IS_SELF')
+    expect(await refused(agent.consultConference())).toBe('CALL_STATE_FORBIDS')
+    expect(ff.calls.length).toBe(sent)
+    // A consulted agent's view: the consult call, then the customer's call replacing it.
+    push({ messageID: 'EventRinging', workStatus: 'calling', callID: 'c', callType: 'Consult', otherDN: '8004' })
+    expect(agent.state.calls.map((c) => c.callID)).toEqual(['m', 'c'])
+    push({ messageID: 'EventPartyChanged', workStatus: 'talking', callID: 'm2', callType: 'Inbound', previousCallID: 'c', thisDNRole: 'TransferTo' })
+    expect(agent.state.calls.map((c) => c.callID)).toEqual(['m', 'm2'])
+    // The detail record of a call that is over does not bring it back.
+    push({ messageID: 'EventReleased', workStatus: 'talking', callID: 'm' })
+    push({ messageID: 'MainCDRInfo', callID: 'm', callType: 'Inbound' })
+    expect(agent.state.calls.map((c) => c.callID)).toEqual(['m2'])
+    agent.destroy()
+  })
 })
 
 /** A phone module whose phones the test controls. */

@@ -94,9 +94,15 @@ describe('DNRole', () => {
     ['ConsultBy', 'transfer', 'TransferBy'], ['ConsultBy', 'conference', 'ConferenceBy'], ['Unknown', 'observe', 'ObserveBy'],
     ['ObserveBy', 'bargein', 'BargeinBy'], ['ObserveBy', 'intercept', 'InterceptBy'], ['BargeinBy', 'intercept', 'InterceptBy'],
     ['ConferenceBy', 'delete', 'DeletedBy'], ['TransferTo', 'consult', 'ConsultBy'],
+    // After a barge-in shrinks back to two, either side handles the call as usual.
+    ['BargeinTo', 'transfer', 'TransferBy'], ['BargeinTo', 'consult', 'ConsultBy'], ['BargeinBy', 'transfer', 'TransferBy'],
+    ['InterceptBy', 'consult', 'ConsultBy'], ['NewParty', 'transfer', 'TransferBy'],
   ]
   for (const [from, op, to] of EDGES) it(`${from} --${op}--> ${to}`, () => expect(nextDNRole(from, op)).toBe(to))
-  const REFUSED: [DNRole, DNOperation][] = [['ObserveBy', 'transfer'], ['ObserveBy', 'consult'], ['ConsultBy', 'consult'], ['TransferBy', 'consult'], ['DeletedParty', 'conference'], ['Origination', 'bargein']]
+  const REFUSED: [DNRole, DNOperation][] = [
+    ['ObserveBy', 'transfer'], ['ObserveBy', 'consult'], ['ConsultBy', 'consult'], ['TransferBy', 'consult'], ['DeletedParty', 'conference'], ['Origination', 'bargein'],
+    ['ObserveTo', 'transfer'], ['BargeinTo', 'intercept'], ['InterceptTo', 'consult'], ['ConferenceBy', 'intercept'], ['Destination', 'observe'],
+  ]
   for (const [from, op] of REFUSED) {
     it(`${from} cannot ${op}`, () => expect(() => nextDNRole(from, op)).toThrow(expect.objectContaining({ errorCode: 'CALL_STATE_FORBIDS' })))
   }

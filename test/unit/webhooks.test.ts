@@ -59,6 +59,15 @@ describe('call event bodies', () => {
     )
     expect(Object.keys(e)).toEqual(['call_status', 'project_id', 'request_from_user_id', 'account_sid', 'timestamp_ms', 'type', 'call_id', 'clientCustomData', 'callCreatedReason', 'endCallCause', 'endedBy', 'callType', 'duration', 'answerDuration', 'from', 'to'])
   })
+  it('carry the satisfaction key last on ended, and refuse it elsewhere or malformed', () => {
+    const end = { call_status: 'ended' as const, call_id: 'c1', from: party, to: party, callCreatedReason: 'EXTERNAL_CALL_IN' as const, endCallCause: 'USER_END_CALL', endedBy: 'EXTERNAL' as const, callType: 'CALL' as const, duration: 3, answerDuration: 1 }
+    const e = buildCallEventBody(company, { ...end, satisfaction: '4' }, 42)
+    expect(Object.keys(e).at(-1)).toBe('satisfaction')
+    expect(e.satisfaction).toBe('4')
+    expect(buildCallEventBody(company, end, 42)).not.toHaveProperty('satisfaction')
+    expect(() => buildCallEventBody(company, { ...end, satisfaction: '42' }, 1)).toThrow(/satisfaction/)
+    expect(() => buildCallEventBody(company, { ...end, call_status: 'agentEnded', satisfaction: '4' }, 1)).toThrow(/satisfaction/)
+  })
   it('refuse an ended event without its end fields', () => {
     expect(() => buildCallEventBody(company, { call_status: 'ended', call_id: 'c1', from: party, to: party }, 1)).toThrow(/callCreatedReason/)
     expect(() => buildCallEventBody(company, { call_status: 'ended', call_id: 'c1', from: party, to: party, callCreatedReason: 'CLIENT_MAKE_CALL', endCallCause: '', endedBy: 'EXTERNAL', callType: 'CALL', duration: 1, answerDuration: 0 }, 1)).toThrow(/endCallCause/)
