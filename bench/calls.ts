@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       return r
     }
     // A skill group served by AGENTS bench agents, each with an extension and a SIP phone.
-    const queueId = must(await post('/v1/queue', { name: 'Bench', record_calls: false, agent_wrap_up_after_calls: false, wait_agent_answer_timeout: 15 }, rest), 'queue').queueID as string
+    const queueId = must(await post('/v1/queue', { name: 'Bench', record_calls: false, agent_wrap_up_after_calls: false, wait_agent_answer_timeout: 15, cond_routing: 2 }, rest), 'queue').queueID as string
     const group = must(await post('/v1/group', { name: 'Bench team' }, rest), 'group').groupID as string
     must(await post('/v1/routing-call-to-groups', { queue_id: queueId, group_id: group, priority: 1 }, rest), 'routing')
     const agents: { workNo: string; ext: string; password: string }[] = []
