@@ -20,5 +20,5 @@ if ((${#need[@]})); then
   [ "$(id -u)" = 0 ] || sudo=sudo
   echo "Installing Debian packages: ${need[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
