@@ -67,7 +67,7 @@ function registerBusinessHours(api: FastifyInstance, ctx: ApiContext): void {
     if (present(b, 'week')) {
       const week = b.week
       if (!week || typeof week !== 'object' || Array.isArray(week)) throw new ApiError('INVALID_TYPE', 'week must be an object of days (mon ... sun), each an array of "HH:MM-HH:MM" ranges.')
-      for (const [day, ranges] of Object.entries(week as Fields)) {
+      for (const day of Object.keys(week as Fields)) {
         if (!(WEEK_DAYS as readonly string[]).includes(day)) throw new ApiError('INVALID_VALUE', `week: ${day.slice(0, 16)} is not one of ${WEEK_DAYS.join(', ')}.`)
         const list = stringArray(week as Fields, day, 12)!
         for (const r of list) {

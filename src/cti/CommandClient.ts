@@ -98,8 +98,29 @@ export class CommandClient {
     void this.flush()
   }
 
-  /** Fails everything parked; nothing is left running. */
+  /** A wait that dispose() or the command's signal cut short (rejecting), so nothing is sent after them. */
+  private pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err?: SobotError): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        this.pauses.delete(cancel)
+        if (err) reject(err)
+        else resolve()
+      }
+      const onAbort = (): void => done(new SobotError('ABORTED'))
+      const cancel = (err: SobotError): void => done(err)
+      const timer = setTimeout(() => done(), ms)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.pauses.add(cancel)
+    })
+  }
+
+  private readonly pauses = new Set<(err: SobotError) => void>()
+
+  /** Fails everything parked or waiting to retry; nothing is left running. */
   dispose(err: SobotError): void {
+    for (const cancel of [...this.pauses]) cancel(err)
     clearTimeout(this.parkTimer)
     this.parkTimer = undefined
     this.rejectParked(err)
@@ -176,7 +197,7 @@ export class CommandClient {
       const err = toSobotError(e)
       if (err.errorCode !== 'NETWORK_ERROR' || opts.signal?.aborted) throw err
       // Same referenceID: the server answers a repeat from its cache instead of acting twice.
-      await new Promise((r) => setTimeout(r, NETWORK_RETRY_DELAY_MS))
+      await this.pause(NETWORK_RETRY_DELAY_MS, opts.signal)
       return this.post(name, body, opts)
     }
   }

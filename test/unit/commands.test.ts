@@ -92,4 +92,23 @@ describe('CommandClient token parking', () => {
     ff.respond(() => ({ status: 502, body: undefined }))
     await expect(client.send('logout', {})).rejects.toMatchObject({ errorCode: 'SERVER_ERROR' })
   })
+
+  it('sends no retry after dispose or an abort during the pause before it', async () => {
+    ff.respond(() => {
+      throw new TypeError('fetch failed')
+    })
+    const p = client.send('x', {}).catch((e) => e)
+    await vi.advanceTimersByTimeAsync(100)
+    client.dispose(Object.assign(new Error('gone'), { errorCode: 'DESTROYED' }) as never)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(await p).toMatchObject({ errorCode: 'DESTROYED' })
+    expect(ff.calls).toHaveLength(1)
+    const ctl = new AbortController()
+    const q = client.send('y', {}, { signal: ctl.signal }).catch((e) => e)
+    await vi.advanceTimersByTimeAsync(100)
+    ctl.abort()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(await q).toMatchObject({ errorCode: 'ABORTED' })
+    expect(ff.calls).toHaveLength(2)
+  })
 })
