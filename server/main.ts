@@ -1,5 +1,10 @@
 import { startContactCenter } from './app'
 
+// A promise rejected where nobody listens is a defect to log, never a reason to drop every call.
+process.on('unhandledRejection', (reason) => {
+  console.error('Unhandled rejection (the server carries on):', reason)
+})
+
 const cc = await startContactCenter()
 const shown = cc.url.replace('127.0.0.1', 'localhost')
 console.log(`Sobot reference contact center (${cc.config.mode} mode) on ${shown}`)

@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { DigestAuthenticator } from './digest.js';
 import { createCore, makeContact, randomToken, sipLoggerFactory, ALLOW } from './sipCore.js';
 import { SipLeg } from './sipLeg.js';
+import { badRequestReply, checkSipMessage, MAX_SIP_MESSAGE_BYTES } from './sipCheck.js';
 
 export interface SipWsServerOptions {
   /** SIP domain and digest realm (e.g. '127.0.0.1' or 'cc.example'). */
@@ -117,6 +118,8 @@ export class SipWsServer extends TypedEmitter<SipWsServerEvents> {
     this.#auth = new DigestAuthenticator(opts.domain);
     this.#wss = new WebSocketServer({
       noServer: true,
+      // A larger frame closes the connection (1009): no SIP message comes near it.
+      maxPayload: MAX_SIP_MESSAGE_BYTES,
       handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
     });
     this.#wss.on('connection', (ws, req) => this.#onConnection(ws, req));
@@ -333,13 +336,14 @@ export class SipWsServer extends TypedEmitter<SipWsServerEvents> {
       },
       {
         onRegister: (uas) => {
-          this.#onRegister(conn, uas.message).then(
-            (r) => (r.status === 200 ? uas.accept({ statusCode: 200, extraHeaders: r.headers }) : uas.reject({ statusCode: r.status, extraHeaders: r.headers })),
-            (e: unknown) => {
+          // Whatever the registrar or the reply throws ends here: never an unhandled rejection.
+          this.#onRegister(conn, uas.message)
+            .catch((e: unknown) => {
               this.#log.error(`REGISTER failed: ${String(e)}`);
-              uas.reject({ statusCode: 500 });
-            },
-          );
+              return { status: 500, headers: [] };
+            })
+            .then((r) => (r.status === 200 ? uas.accept({ statusCode: 200, extraHeaders: r.headers }) : uas.reject({ statusCode: r.status, extraHeaders: r.headers })))
+            .catch((e: unknown) => this.#log.warn(`REGISTER reply failed: ${String(e)}`));
         },
         onInvite: (uas) => uas.reject({ statusCode: 500 }), // INVITEs are routed to per-leg cores
       },
@@ -392,9 +396,18 @@ export class SipWsServer extends TypedEmitter<SipWsServerEvents> {
   #onMessage(conn: SipConnection, text: string): void {
     if (text === '\r\n\r\n' || text === '\r\n') return; // keepalive
     if (this.#opts.traceSip) this.#log.debug(`<<< ${conn.id}\n${text}`);
-    const msg = Parser.parseMessage(text, this.#sipLogs.getLogger('sip.parser'));
-    if (!msg) {
-      this.#log.warn(`unparseable SIP message from ${conn.id}`);
+    let msg: IncomingRequestMessage | IncomingResponseMessage | undefined;
+    try {
+      msg = Parser.parseMessage(text, this.#sipLogs.getLogger('sip.parser'));
+    } catch {
+      msg = undefined; // sip.js's parser throws on some headers (a response's CSeq without a method)
+    }
+    const check = msg ? checkSipMessage(msg) : { ok: false as const, why: 'unparseable' };
+    if (!msg || !check.ok) {
+      const why = check.ok ? 'unparseable' : check.why;
+      const reply = badRequestReply(text, why);
+      this.#log.debug(`malformed SIP message from ${conn.id} (${why}): ${reply ? '400' : 'dropped'}`);
+      if (reply) conn.send(reply).catch(() => undefined);
       return;
     }
     const entry = this.#legs.get(msg.callId);
