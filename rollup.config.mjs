@@ -31,7 +31,12 @@ export default [
   },
   {
     input: 'src/phone/WebPhone.ts',
-    output: { file: 'dist/sobot-call-sdk-phone.js', format: 'es', banner: `/*! ${pkg.name} ${pkg.version} web phone | MIT; JsSIP | MIT */`, sourcemap: true },
+    output: {
+      file: 'dist/sobot-call-sdk-phone.js',
+      format: 'es',
+      banner: `/*! ${pkg.name} ${pkg.version} web phone | MIT; JsSIP | MIT */`,
+      sourcemap: true,
+    },
     plugins: [resolve({ browser: true, preferBuiltins: false }), commonjs(), json(), ts(), min()],
   },
   {

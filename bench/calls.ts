@@ -57,7 +57,11 @@ async function measureCpu(pid: number, seconds: number): Promise<number> {
 }
 
 async function startServer(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('the server did not start')), 60_000)
     let out = ''
@@ -77,7 +81,9 @@ async function startServer(env: Record<string, string>): Promise<{ proc: ChildPr
 class Events {
   readonly log: { name: string; at: number; ev: Record<string, unknown> }[] = []
   constructor(agent: Agent) {
-    agent.on('EventAgentAll', (e) => this.log.push({ name: e.messageID, at: performance.now(), ev: e as unknown as Record<string, unknown> }))
+    agent.on('EventAgentAll', (e) =>
+      this.log.push({ name: e.messageID, at: performance.now(), ev: e as unknown as Record<string, unknown> }),
+    )
   }
   async next<K extends SobotEventName>(name: K, from: number, timeoutMs = 15_000): Promise<{ at: number; ev: SobotEventMap[K] }> {
     let hit: (typeof this.log)[number] | undefined
@@ -90,12 +96,22 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sobot-bench-'))
   const trunkPassword = randomBytes(12).toString('hex')
   const port = 18000 + Math.floor(Math.random() * 1000)
-  const { proc, url } = await startServer({ PORT: String(port), SIMULATOR: '0', TRUNK_PASSWORD: trunkPassword, DATA_DIR: dataDir, LOG_LEVEL: 'error' })
+  const { proc, url } = await startServer({
+    PORT: String(port),
+    SIMULATOR: '0',
+    TRUNK_PASSWORD: trunkPassword,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+  })
   const wsBase = url.replace(/^http/, 'ws')
   const cleanups: (() => Promise<unknown> | unknown)[] = []
   try {
     const post = async (p: string, body: unknown, token?: string): Promise<Record<string, any>> => {
-      const res = await fetch(`${url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { 'x-stringee-auth': token } : {}) }, body: JSON.stringify(body) })
+      const res = await fetch(`${url}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { 'x-stringee-auth': token } : {}) },
+        body: JSON.stringify(body),
+      })
       return (await res.json()) as Record<string, any>
     }
     const rest = (await post('/dev/token', { companyId: 'demo', rest: true })).token as string
@@ -104,7 +120,14 @@ async function main(): Promise<void> {
       return r
     }
     // A skill group served by AGENTS bench agents, each with an extension and a SIP phone.
-    const queueId = must(await post('/v1/queue', { name: 'Bench', record_calls: false, agent_wrap_up_after_calls: false, wait_agent_answer_timeout: 15, cond_routing: 2 }, rest), 'queue').queueID as string
+    const queueId = must(
+      await post(
+        '/v1/queue',
+        { name: 'Bench', record_calls: false, agent_wrap_up_after_calls: false, wait_agent_answer_timeout: 15, cond_routing: 2 },
+        rest,
+      ),
+      'queue',
+    ).queueID as string
     const group = must(await post('/v1/group', { name: 'Bench team' }, rest), 'group').groupID as string
     must(await post('/v1/routing-call-to-groups', { queue_id: queueId, group_id: group, priority: 1 }, rest), 'routing')
     const agents: { workNo: string; ext: string; password: string }[] = []
@@ -112,7 +135,21 @@ async function main(): Promise<void> {
       const ext = String(7000 + i)
       const workNo = `b${String(i).padStart(3, '0')}`
       must(await post('/v1/extension', { ext }, rest), 'extension')
-      const created = must(await post('/v1/agent', { name: `Bench ${i}`, stringee_user_id: workNo, ext, sip_password: `bench-${i}-pw`, phone_types: ['sip'], default_phone_type: 'sip' }, rest), 'agent')
+      const created = must(
+        await post(
+          '/v1/agent',
+          {
+            name: `Bench ${i}`,
+            stringee_user_id: workNo,
+            ext,
+            sip_password: `bench-${i}-pw`,
+            phone_types: ['sip'],
+            default_phone_type: 'sip',
+          },
+          rest,
+        ),
+        'agent',
+      )
       must(await post('/v1/manage-agents-in-group', { agent_id: created.agentID, group_id: group }, rest), 'membership')
       agents.push({ workNo, ext, password: `bench-${i}-pw` })
     }
@@ -121,7 +158,13 @@ async function main(): Promise<void> {
     cleanups.push(() => network.close())
     const sessions: { agent: Agent; events: Events; phone: Simulator }[] = []
     for (const a of agents) {
-      const phone = await Simulator.start({ wsUrl: `${wsBase}/sip`, uri: `sip:1_${a.ext}@cc.local`, password: a.password, autoAnswer: true, source: () => new ToneSource(AGENT_TONE_HZ, 0.25) })
+      const phone = await Simulator.start({
+        wsUrl: `${wsBase}/sip`,
+        uri: `sip:1_${a.ext}@cc.local`,
+        password: a.password,
+        autoAnswer: true,
+        source: () => new ToneSource(AGENT_TONE_HZ, 0.25),
+      })
       cleanups.push(() => phone.close())
       const token = (await post('/dev/token', { companyId: 'demo', agent: a.workNo })).token as string
       const agent = new Agent({ server: url, WebSocket: WebSocket as unknown as WebSocketCtor })
@@ -176,7 +219,12 @@ async function main(): Promise<void> {
     for (const n of LOAD_LEVELS) {
       const placed: string[] = []
       for (let i = 0; i < n; i++) placed.push(network.callIn(queueId, `1370000${String(1000 + i)}`).id)
-      await until(() => placed.every((id) => network.get(id)!.state === 'talking' && network.simCall(id)!.receivedRms(Date.now() - 200) > 0.02), `${n} calls talking with audio`, 120_000, 100)
+      await until(
+        () => placed.every((id) => network.get(id)!.state === 'talking' && network.simCall(id)!.receivedRms(Date.now() - 200) > 0.02),
+        `${n} calls talking with audio`,
+        120_000,
+        100,
+      )
       await sleep(3000)
       const cpu = await measureCpu(proc.pid!, CPU_WINDOW_S)
       // Every call still carries audio at the end of the window.
@@ -209,7 +257,16 @@ async function main(): Promise<void> {
       ...load.map((l) => `| ${l.calls} | ${(l.cpu * 100).toFixed(1)} % | ${(l.perCall * 100).toFixed(2)} % |`),
     ].join('\n')
     console.log(report)
-    console.log(JSON.stringify({ makeCallMs: stats(makeCallMs), toRing: stats(toRing), ringToAnswer: stats(ringToAnswer), answerToAudio: stats(answerToAudio), idle, load }))
+    console.log(
+      JSON.stringify({
+        makeCallMs: stats(makeCallMs),
+        toRing: stats(toRing),
+        ringToAnswer: stats(ringToAnswer),
+        answerToAudio: stats(answerToAudio),
+        idle,
+        load,
+      }),
+    )
   } finally {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {})
     proc.kill('SIGTERM')

@@ -18,7 +18,9 @@ async function refresh() {
   const s = await phone.status()
   $('state').textContent = s.inCall ? 'talking' : s.registered ? 'registered' : 'not registered'
   $('state').className = `pill ${s.registered ? 'on' : 'off'}`
-  $('info').textContent = s.stats ? `received ${s.stats.packetsReceived} packets · level ${s.stats.audioLevel.toFixed(3)} · quality ${s.stats.quality}` : '—'
+  $('info').textContent = s.stats
+    ? `received ${s.stats.packetsReceived} packets · level ${s.stats.audioLevel.toFixed(3)} · quality ${s.stats.quality}`
+    : '—'
 }
 setInterval(() => void refresh(), 1000)
 
@@ -39,7 +41,11 @@ for (const k of '123456789*0#') {
 }
 
 $('btnSim').onclick = async () => {
-  await fetch('/dev/customers/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: $('simTo').value }) })
+  await fetch('/dev/customers/call', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ to: $('simTo').value }),
+  })
 }
 setInterval(async () => {
   const { calls } = await (await fetch('/dev/customers')).json()

@@ -32,7 +32,9 @@ function refreshStatus() {
   $('agentState').className = `pill as${s.agentState}`
   $('workStatus').textContent = s.workStatus
   // With a consult, the customer's call and the consult call (sorted last).
-  $('callInfo').textContent = s.calls.length ? s.calls.map((c) => `${c.callType} call ${c.callID.slice(5, 13)} with ${c.otherDN} (${c.thisDNRole})`).join(' · ') : 'no call'
+  $('callInfo').textContent = s.calls.length
+    ? s.calls.map((c) => `${c.callType} call ${c.callID.slice(5, 13)} with ${c.otherDN} (${c.thisDNRole})`).join(' · ')
+    : 'no call'
 }
 
 agent.on('EventAgentAll', (msg) => {
@@ -111,7 +113,17 @@ $('btnCall').onclick = () => {
   }
   agent.makeCall({ otherDN: $('dial').value, userData, success: show, error: fail })
 }
-const simple = { btnAnswer: 'answer', btnReject: 'rejectCall', btnHangup: 'hangup', btnHold: 'holdCall', btnRetrieve: 'retrieveCall', btnMute: 'muteCall', btnUnmute: 'unmute', btnCompleteAcw: 'completeACW', btnAcwBusy: 'completeACWToBusy' }
+const simple = {
+  btnAnswer: 'answer',
+  btnReject: 'rejectCall',
+  btnHangup: 'hangup',
+  btnHold: 'holdCall',
+  btnRetrieve: 'retrieveCall',
+  btnMute: 'muteCall',
+  btnUnmute: 'unmute',
+  btnCompleteAcw: 'completeACW',
+  btnAcwBusy: 'completeACWToBusy',
+}
 for (const [id, method] of Object.entries(simple)) $(id).onclick = () => agent[method]({ success: show, error: fail })
 $('btnDtmf').onclick = () => agent.sendDtmf({ dtmfDigits: $('dtmf').value, success: show, error: fail })
 
@@ -119,7 +131,13 @@ $('btnDtmf').onclick = () => agent.sendDtmf({ dtmfDigits: $('dtmf').value, succe
 const target = () => ({ targetType: $('xferType').value, target: $('xferTarget').value, success: show, error: fail })
 $('btnTransfer').onclick = () => agent.singleTransfer(target())
 $('btnConsult').onclick = () => agent.initiateConsult(target())
-const multi = { btnCancelConsult: 'cancelConsult', btnRetrieveConsult: 'retrieveConsult', btnConsultTransfer: 'consultTransfer', btnConference: 'consultConference', btnSatisfy: 'sendSatisfy' }
+const multi = {
+  btnCancelConsult: 'cancelConsult',
+  btnRetrieveConsult: 'retrieveConsult',
+  btnConsultTransfer: 'consultTransfer',
+  btnConference: 'consultConference',
+  btnSatisfy: 'sendSatisfy',
+}
 for (const [id, method] of Object.entries(multi)) $(id).onclick = () => agent[method]({ success: show, error: fail })
 for (const b of document.querySelectorAll('[data-supervise]')) {
   b.onclick = () => agent[b.dataset.supervise]({ targetAgentID: $('target').value, success: show, error: fail })
@@ -136,7 +154,10 @@ agent.on('EventAgentAfterCallWork', (m) => {
 async function fillDevices() {
   try {
     const devices = await agent.listAudioDevices()
-    for (const [sel, kind] of [[$('mic'), 'audioinput'], [$('speaker'), 'audiooutput']]) {
+    for (const [sel, kind] of [
+      [$('mic'), 'audioinput'],
+      [$('speaker'), 'audiooutput'],
+    ]) {
       sel.length = 1
       for (const d of devices.filter((x) => x.kind === kind)) sel.add(new Option(d.label || d.deviceId.slice(0, 8), d.deviceId))
     }

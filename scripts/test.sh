@@ -11,6 +11,9 @@ bash scripts/ensure-system-deps.sh
 step "build"
 npm run --silent build
 
+step "formatting (prettier)"
+npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
+
 step "types (strict) and the public API report"
 npm run --silent typecheck
 npx tsx scripts/api-report.ts --check

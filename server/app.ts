@@ -65,7 +65,8 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     // Requests the router cannot even read (a malformed %-escape, a parameter too long) get the
     // error shape of the API they were meant for.
     frameworkErrors: (err, req, reply) => {
-      if (req.url.startsWith(REST_API_PREFIX + '/')) return sendApiError(req, reply, new ApiError('INVALID_VALUE', `The URL could not be read: ${err.message}`))
+      if (req.url.startsWith(REST_API_PREFIX + '/'))
+        return sendApiError(req, reply, new ApiError('INVALID_VALUE', `The URL could not be read: ${err.message}`))
       return sendError(reply, new SobotError('INVALID_PARAMETER', `The URL could not be read: ${err.message}`))
     },
   })
@@ -138,14 +139,44 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   for (const name of ['login', 'logout', 'ready', 'notReady', 'resetLogout', 'forceLogout', 'forceBusy', 'forceReady'] as const) {
     router.register(name, (c, body) => core[name](c, body))
   }
-  for (const name of ['queryStates', 'queryPhoneType', 'queryUnusedExts', 'queryAgentJoinedQueues', 'queryAgentLoginInfo', 'queryAgentCanJoinedInfo'] as const) {
+  for (const name of [
+    'queryStates',
+    'queryPhoneType',
+    'queryUnusedExts',
+    'queryAgentJoinedQueues',
+    'queryAgentLoginInfo',
+    'queryAgentCanJoinedInfo',
+  ] as const) {
     router.register(name, (c, body) => core[name](c, body))
   }
-  for (const name of ['makeCall', 'rejectCall', 'hangup', 'holdCall', 'retrieveCall', 'muteCall', 'unmute', 'sendDtmf', 'delayACW', 'completeACW', 'completeACWToBusy'] as const) {
+  for (const name of [
+    'makeCall',
+    'rejectCall',
+    'hangup',
+    'holdCall',
+    'retrieveCall',
+    'muteCall',
+    'unmute',
+    'sendDtmf',
+    'delayACW',
+    'completeACW',
+    'completeACWToBusy',
+  ] as const) {
     router.register(name, (c, body) => calls[name](c, body))
   }
   // Transfers, consults, conferences, supervision, the satisfaction survey (server/calls/multiparty.ts).
-  for (const name of ['singleTransfer', 'initiateConsult', 'cancelConsult', 'retrieveConsult', 'consultTransfer', 'consultConference', 'sendSatisfy', 'observe', 'bargeIn', 'intercept'] as const) {
+  for (const name of [
+    'singleTransfer',
+    'initiateConsult',
+    'cancelConsult',
+    'retrieveConsult',
+    'consultTransfer',
+    'consultConference',
+    'sendSatisfy',
+    'observe',
+    'bargeIn',
+    'intercept',
+  ] as const) {
     router.register(name, (c, body) => calls.multiparty[name](c, body))
   }
   router.register('queryQueues', (c, body) => {
@@ -165,11 +196,14 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   // The web phone's identity again, for a reloaded page of an agent logged in with phoneType webrtc.
   router.register('phone', (c) => {
     const rt = core.runtime(c.agent.uuid)
-    if (rt.agentState === 0 || rt.phoneType !== 'webrtc') throw new SobotError('INVALID_STATE', 'The agent is not logged in with the web phone.')
+    if (rt.agentState === 0 || rt.phoneType !== 'webrtc')
+      throw new SobotError('INVALID_STATE', 'The agent is not logged in with the web phone.')
     return { phone: phones.issueWebPhone(c.agent) }
   })
   router.register('queryCountsInQueue', (c) => ({
-    queues: dir.agentQueues(c.agent.uuid).map(({ queue }) => ({ queueID: queue.id, queueName: queue.name, count: calls.waitingCount(queue.id) })),
+    queues: dir
+      .agentQueues(c.agent.uuid)
+      .map(({ queue }) => ({ queueID: queue.id, queueName: queue.name, count: calls.waitingCount(queue.id) })),
   }))
   router.register('queryAgents', (c, body) => queryAgents(dir, core, c, body))
   router.register('queryRoutes', (c) => outbound.queryRoutes(c))
@@ -231,7 +265,13 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   const port = (app.server.address() as AddressInfo).port
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`
   if (config.simulator) {
-    network = await TelephoneNetwork.start({ wsUrl: `${url.replace(/^http/, 'ws')}/sip`, domain: config.sipDomain, user: 'pstn', password: phones.trunkPassword, logger })
+    network = await TelephoneNetwork.start({
+      wsUrl: `${url.replace(/^http/, 'ws')}/sip`,
+      domain: config.sipDomain,
+      user: 'pstn',
+      password: phones.trunkPassword,
+      logger,
+    })
   }
 
   let closed = false

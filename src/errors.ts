@@ -24,9 +24,9 @@ export const ERRORS = {
   NOT_LOGGED_IN: 'The agent is offline; log in first.',
   LOGIN_FORBIDDEN: 'Login is not allowed while dialing, ringing, talking, holding or in after-call work.',
   LOGOUT_FORBIDDEN: 'Logout is only allowed when the agent is ready, not ready or locked; finish the call first (or use resetLogout).',
-  INVALID_STATE: 'The agent\'s current state does not allow this operation.',
+  INVALID_STATE: "The agent's current state does not allow this operation.",
   NO_ACTIVE_CALL: 'There is no call this operation can act on.',
-  CALL_STATE_FORBIDS: 'The call\'s current state does not allow this operation.',
+  CALL_STATE_FORBIDS: "The call's current state does not allow this operation.",
   NOT_IN_ACW: 'The agent is not in after-call work.',
   // --- permissions and identity ----------------------------------------------------------------
   TOKEN_INVALID: 'The token was refused; obtain a new one and call handleRefreshToken(newToken).',
@@ -48,7 +48,7 @@ export const ERRORS = {
   TIMEOUT: 'The contact center did not answer in time.',
   ABORTED: 'The operation was aborted by its AbortSignal.',
   SERVER_ERROR: 'The contact center failed to process the request.',
-  PROTOCOL_UNSUPPORTED: 'The server does not speak this SDK\'s protocol version; upgrade the SDK or the server.',
+  PROTOCOL_UNSUPPORTED: "The server does not speak this SDK's protocol version; upgrade the SDK or the server.",
   NOT_FOUND: 'No such operation on the server.',
   // --- phone -----------------------------------------------------------------------------------
   WEBRTC_UNSUPPORTED: 'This browser cannot run the web phone (no WebRTC).',
@@ -98,5 +98,7 @@ export function toSobotError(err: unknown, fallback: ErrorCode = 'SERVER_ERROR')
     return new SobotError(e.errorCode, typeof e.errorMessage === 'string' ? e.errorMessage : undefined, { cause: err })
   }
   if (e && e.name === 'AbortError') return new SobotError('ABORTED', undefined, { cause: err })
-  return new SobotError(fallback, typeof e?.message === 'string' && e.message ? `${ERRORS[fallback]} (${e.message})` : undefined, { cause: err })
+  return new SobotError(fallback, typeof e?.message === 'string' && e.message ? `${ERRORS[fallback]} (${e.message})` : undefined, {
+    cause: err,
+  })
 }

@@ -14,7 +14,10 @@ if (script?.src) setDefaultServer(new URL(script.src).origin)
 
 class Agent extends AgentBase {
   protected override loadPhone(): Promise<PhoneModule> {
-    if (!phoneUrl) return Promise.reject(new SobotError('WEBRTC_UNSUPPORTED', 'The web phone is loaded from beside the SDK script; load the SDK with a script tag.'))
+    if (!phoneUrl)
+      return Promise.reject(
+        new SobotError('WEBRTC_UNSUPPORTED', 'The web phone is loaded from beside the SDK script; load the SDK with a script tag.'),
+      )
     return import(/* @vite-ignore */ phoneUrl) as Promise<PhoneModule>
   }
 }

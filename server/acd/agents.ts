@@ -190,14 +190,17 @@ export class AgentCore {
     const bindExt = optString('bindExt', body.bindExt, 32) ?? a.ext
     const bindMobile = optString('bindMobile', body.bindMobile, 32) ?? a.mobile
     const unbindExtOnLogout = optBoolean('unbindExtOnLogout', body.unbindExtOnLogout) ?? false
-    if (LOGIN_FORBIDDEN_IN.has(rt.workStatus)) throw new SobotError('LOGIN_FORBIDDEN', `Login is not allowed while the agent is ${rt.workStatus}.`)
-    if (!a.phoneTypes.includes(phoneType)) throw new SobotError('PHONE_TYPE_NOT_ALLOWED', `Agent ${a.agentID} may not answer by ${phoneType}.`)
+    if (LOGIN_FORBIDDEN_IN.has(rt.workStatus))
+      throw new SobotError('LOGIN_FORBIDDEN', `Login is not allowed while the agent is ${rt.workStatus}.`)
+    if (!a.phoneTypes.includes(phoneType))
+      throw new SobotError('PHONE_TYPE_NOT_ALLOWED', `Agent ${a.agentID} may not answer by ${phoneType}.`)
     if (phoneType === 'pstn' && !bindMobile) throw new SobotError('MOBILE_REQUIRED')
     if (phoneType !== 'pstn' || bindExt) {
       if (!bindExt) throw new SobotError('MISSING_PARAMETER', 'bindExt: the agent has no extension; pass one.')
       if (!this.dir.hasExtension(a.companyId, bindExt)) throw new SobotError('EXTENSION_NOT_FOUND', `Extension ${bindExt} does not exist.`)
       const owner = this.dir.extensionOwner(a.companyId, bindExt)
-      if (owner && owner.uuid !== a.uuid) throw new SobotError('EXTENSION_IN_USE', `Extension ${bindExt} is bound to agent ${owner.agentID}.`)
+      if (owner && owner.uuid !== a.uuid)
+        throw new SobotError('EXTENSION_IN_USE', `Extension ${bindExt} is bound to agent ${owner.agentID}.`)
     }
 
     // Calling login from one end disconnects the other ends (the agent stays online).
@@ -222,7 +225,8 @@ export class AgentCore {
     const a = c.agent
     const rt = this.runtime(a.uuid)
     if (rt.agentState === 0) throw new SobotError('NOT_LOGGED_IN')
-    if (!LOGOUT_ALLOWED_IN.has(rt.workStatus)) throw new SobotError('LOGOUT_FORBIDDEN', `Logout is not allowed while the agent is ${rt.workStatus}.`)
+    if (!LOGOUT_ALLOWED_IN.has(rt.workStatus))
+      throw new SobotError('LOGOUT_FORBIDDEN', `Logout is not allowed while the agent is ${rt.workStatus}.`)
     this.toOffline(a, 'logout', c.referenceID)
     return {}
   }
@@ -248,7 +252,12 @@ export class AgentCore {
    * ready / notReady / forceReady / forceBusy. On a call or in ACW the agent keeps working and the
    * new agentState applies when it is idle again; idle, the workStatus follows at once.
    */
-  changeAvailability(a: AgentRecord, action: 'ready' | 'notReady' | 'forceReady' | 'forceBusy', reasonCode: number, referenceID: string): void {
+  changeAvailability(
+    a: AgentRecord,
+    action: 'ready' | 'notReady' | 'forceReady' | 'forceBusy',
+    reasonCode: number,
+    referenceID: string,
+  ): void {
     const rt = this.runtime(a.uuid)
     if (rt.agentState === 0) throw new SobotError('NOT_LOGGED_IN', `Agent ${a.agentID} is offline.`)
     this.setAgentState(a, action, reasonCode)
@@ -284,7 +293,8 @@ export class AgentCore {
     if (!c.agent.supervisor) throw new SobotError('PERMISSION_DENIED', 'Only a supervisor may force another agent.')
     const id = reqString('targetAgentID', body.targetAgentID, 64)
     const agentType = body.agentType === '1' ? '1' : '0'
-    const t = this.dir.findAgent(c.agent.companyId, id, agentType) ?? this.dir.findAgent(c.agent.companyId, id, agentType === '1' ? '0' : '1')
+    const t =
+      this.dir.findAgent(c.agent.companyId, id, agentType) ?? this.dir.findAgent(c.agent.companyId, id, agentType === '1' ? '0' : '1')
     if (!t) throw new SobotError('TARGET_NOT_FOUND', `No agent ${id} in this company.`)
     if (this.runtime(t.uuid).agentState === 0) throw new SobotError('TARGET_OFFLINE', `Agent ${t.agentID} is offline.`)
     return t
@@ -315,7 +325,9 @@ export class AgentCore {
   }
 
   private queueEntries(a: AgentRecord): { queueID: string; queueName: string; queueWeight: number; checkin: number }[] {
-    return this.dir.agentQueues(a.uuid).map(({ queue, priority }) => ({ queueID: queue.id, queueName: queue.name, queueWeight: priority, checkin: 0 }))
+    return this.dir
+      .agentQueues(a.uuid)
+      .map(({ queue, priority }) => ({ queueID: queue.id, queueName: queue.name, queueWeight: priority, checkin: 0 }))
   }
 
   queryStates(): Record<string, unknown> {

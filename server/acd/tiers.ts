@@ -20,7 +20,8 @@ export class TierNotifier {
 
   private snapshot(): Map<string, Map<string, string>> {
     const out = new Map<string, Map<string, string>>()
-    for (const a of this.dir.agents.values()) out.set(a.uuid, new Map(this.dir.agentQueues(a.uuid).map(({ queue }) => [queue.id, queue.name])))
+    for (const a of this.dir.agents.values())
+      out.set(a.uuid, new Map(this.dir.agentQueues(a.uuid).map(({ queue }) => [queue.id, queue.name])))
     return out
   }
 

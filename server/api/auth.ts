@@ -39,7 +39,10 @@ export class RestTokens {
       ;({ payload } = await jwtVerify(token.trim(), this.key, { algorithms: ['HS256'], requiredClaims: ['jti', 'iss', 'exp'] }))
     } catch (err) {
       const expired = err instanceof joseErrors.JWTExpired
-      throw new ApiError('AUTH_FAILED', expired ? 'The X-STRINGEE-AUTH token has expired.' : 'The X-STRINGEE-AUTH token is not valid for this server.')
+      throw new ApiError(
+        'AUTH_FAILED',
+        expired ? 'The X-STRINGEE-AUTH token has expired.' : 'The X-STRINGEE-AUTH token is not valid for this server.',
+      )
     }
     if (payload.rest_api !== true) throw new ApiError('AUTH_FAILED', 'The token is not a REST token (rest_api: true is missing).')
     for (const c of dir.companies.values()) if (c.apiKeySid && c.apiKeySid === payload.iss) return c

@@ -26,7 +26,13 @@ export function registerCalls(api: FastifyInstance, ctx: ApiContext): void {
       r: 0,
       msg: 'Success',
       message: 'Success',
-      data: { totalCount: total, totalPages: Math.ceil(total / f.limit), currentPage: f.page, limit: f.limit, rows: rows.map((r) => callRow(r, c)) },
+      data: {
+        totalCount: total,
+        totalPages: Math.ceil(total / f.limit),
+        currentPage: f.page,
+        limit: f.limit,
+        rows: rows.map((r) => callRow(r, c)),
+      },
     }
   }
   api.get('/call/log', history)
@@ -65,9 +71,11 @@ export const CALL_LOG_MAX_LIMIT = 100
 export function parseCallFilter(q: Fields): CallFilter {
   const sortOrderRaw = queryStr(q, 'sort_order', 1000)
   const sortOrder = (sortOrderRaw ?? 'desc').toLowerCase()
-  if (sortOrder !== 'asc' && sortOrder !== 'desc') throw new ApiError('SORT_ORDER_NOT_ALLOWED', `Sort_order not allowed: use asc or desc, not "${String(sortOrderRaw).slice(0, 40)}".`)
+  if (sortOrder !== 'asc' && sortOrder !== 'desc')
+    throw new ApiError('SORT_ORDER_NOT_ALLOWED', `Sort_order not allowed: use asc or desc, not "${String(sortOrderRaw).slice(0, 40)}".`)
   const sortBy = (queryStr(q, 'sort_by', 1000) ?? 'start_time').toLowerCase()
-  if (!(sortBy in CALL_SORT_COLUMNS)) throw new ApiError('SORT_BY_NOT_ALLOWED', `Sort_by not allowed: use one of ${Object.keys(CALL_SORT_COLUMNS).join(', ')}.`)
+  if (!(sortBy in CALL_SORT_COLUMNS))
+    throw new ApiError('SORT_BY_NOT_ALLOWED', `Sort_by not allowed: use one of ${Object.keys(CALL_SORT_COLUMNS).join(', ')}.`)
   const { page, limit } = paging(q, CALL_LOG_DEFAULT_LIMIT, CALL_LOG_MAX_LIMIT)
   const f: CallFilter = { page, limit, sortBy: sortBy as CallSortBy, sortOrder }
   const callId = queryStr(q, 'call_id', 128)
@@ -75,10 +83,12 @@ export function parseCallFilter(q: Fields): CallFilter {
   const time = queryStr(q, 'time', 64)
   if (time) {
     const m = /^(\d{0,15})\s*[-,]\s*(\d{0,15})$/.exec(time)
-    if (!m || (!m[1] && !m[2])) throw new ApiError('INVALID_VALUE', 'time must be FROM-TO in epoch milliseconds (either side may be left out).')
+    if (!m || (!m[1] && !m[2]))
+      throw new ApiError('INVALID_VALUE', 'time must be FROM-TO in epoch milliseconds (either side may be left out).')
     if (m[1]) f.timeFrom = Number(m[1])
     if (m[2]) f.timeTo = Number(m[2])
-    if (f.timeFrom !== undefined && f.timeTo !== undefined && f.timeFrom > f.timeTo) throw new ApiError('INVALID_VALUE', 'time: FROM is after TO.')
+    if (f.timeFrom !== undefined && f.timeTo !== undefined && f.timeFrom > f.timeTo)
+      throw new ApiError('INVALID_VALUE', 'time: FROM is after TO.')
   }
   const set = <K extends keyof CallFilter>(k: K, v: CallFilter[K] | undefined): void => {
     if (v !== undefined) f[k] = v
@@ -161,7 +171,8 @@ function greetingRow(g: Greeting): Record<string, unknown> {
 function registerGreetings(api: FastifyInstance, ctx: ApiContext): void {
   api.post('/greetingfile', async (req) => {
     const c = ctx.company(req)
-    if (!req.isMultipart()) throw new ApiError('INVALID_BODY', 'Upload the file as multipart/form-data, in the field file_upload (and desc).')
+    if (!req.isMultipart())
+      throw new ApiError('INVALID_BODY', 'Upload the file as multipart/form-data, in the field file_upload (and desc).')
     let desc = queryStr(req.query as Fields, 'desc', 255) ?? ''
     let upload: { name: string; data: Buffer } | undefined
     let stray: string | undefined
@@ -184,7 +195,8 @@ function registerGreetings(api: FastifyInstance, ctx: ApiContext): void {
       // A malformed multipart body (no boundary, cut short, ...) is the client's, not a server failure.
       throw new ApiError('INVALID_BODY', `The multipart body could not be read: ${(err as Error).message}`)
     }
-    if (!upload) throw new ApiError('MISSING_FIELD', stray ? `The file must be in the field file_upload, not ${stray}.` : 'file_upload is required.')
+    if (!upload)
+      throw new ApiError('MISSING_FIELD', stray ? `The file must be in the field file_upload, not ${stray}.` : 'file_upload is required.')
     if (upload.data.byteLength === 0) throw new ApiError('UNSUPPORTED_FILE', 'The uploaded file is empty.')
     const { wav, durationMs } = toGreetingWav(upload.data)
     const g = await ctx.store.greetings.save(
@@ -207,7 +219,12 @@ function registerGreetings(api: FastifyInstance, ctx: ApiContext): void {
     const c = ctx.company(req)
     const p = paging(req.query as Fields)
     const { total, rows } = await ctx.store.greetings.list(c.id, p.page, p.limit)
-    return { r: 0, message: 'Load greeting file(s) success', project: c.projectId, data: listData('files', { total, rows: rows.map(greetingRow) }, p) }
+    return {
+      r: 0,
+      message: 'Load greeting file(s) success',
+      project: c.projectId,
+      data: listData('files', { total, rows: rows.map(greetingRow) }, p),
+    }
   })
 
   api.get('/greetingfile/:id', async (req) => {
@@ -234,8 +251,11 @@ function registerGreetings(api: FastifyInstance, ctx: ApiContext): void {
     const queues = [...ctx.dir.queues.values()]
       .filter((q) => q.companyId === c.id && (q.settings?.wait_greeting === g.filename || q.settings?.hold_greeting === g.filename))
       .map((q) => q.id)
-    const nodes = [...ctx.dir.ivrNodes.values()].filter((n) => n.companyId === c.id && n.playMode === 'play' && n.playContent === g.filename).map((n) => n.id)
-    if (queues.length || nodes.length) throw new ApiError('IN_USE', `Greeting ${g.filename} is used by ${[...queues, ...nodes].join(', ')}.`)
+    const nodes = [...ctx.dir.ivrNodes.values()]
+      .filter((n) => n.companyId === c.id && n.playMode === 'play' && n.playContent === g.filename)
+      .map((n) => n.id)
+    if (queues.length || nodes.length)
+      throw new ApiError('IN_USE', `Greeting ${g.filename} is used by ${[...queues, ...nodes].join(', ')}.`)
     await ctx.store.greetings.delete(c.id, g.id)
     return { r: 0, project: c.projectId, message: 'Delete file success' }
   })

@@ -4,7 +4,21 @@ import type { AgentGroup, AgentRecord, Company, IvrKey, IvrNode, IvrTree, Number
 import { PHONE_TYPES, type PhoneType } from '../../src/model/validate'
 import type { StoredRouting } from '../store/config'
 import { newId } from '../store/ids'
-import { bodyOf, listData, optBool, optInt, optNullableStr, optStr, paging, PHONE_NUMBER, present, queryStr, reqInt, reqStr, type Fields } from './fields'
+import {
+  bodyOf,
+  listData,
+  optBool,
+  optInt,
+  optNullableStr,
+  optStr,
+  paging,
+  PHONE_NUMBER,
+  present,
+  queryStr,
+  reqInt,
+  reqStr,
+  type Fields,
+} from './fields'
 import type { ApiContext } from './index'
 import { ApiError } from './result'
 import { bit, idParam } from './util'
@@ -71,9 +85,11 @@ function agentRow(a: AgentRecord, c: Company, ctx: ApiContext): Record<string, u
 function parsePhoneTypes(b: Fields): PhoneType[] | undefined {
   if (!present(b, 'phone_types')) return undefined
   const v = b.phone_types
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ApiError('INVALID_TYPE', 'phone_types must be an array of strings.')
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new ApiError('INVALID_TYPE', 'phone_types must be an array of strings.')
   const list = [...new Set(v as string[])]
-  if (!list.length || list.some((x) => !PHONE_TYPES.includes(x as PhoneType))) throw new ApiError('INVALID_VALUE', `phone_types must list some of ${PHONE_TYPES.join(', ')}.`)
+  if (!list.length || list.some((x) => !PHONE_TYPES.includes(x as PhoneType)))
+    throw new ApiError('INVALID_VALUE', `phone_types must list some of ${PHONE_TYPES.join(', ')}.`)
   return list as PhoneType[]
 }
 
@@ -83,7 +99,9 @@ function registerAgents(api: FastifyInstance, ctx: ApiContext): void {
     const next = { ...a }
     const name = creating ? reqStr(b, 'name', { max: 128 }) : optStr(b, 'name', { max: 128 })
     if (name !== undefined) next.name = name
-    const userId = creating ? reqStr(b, 'stringee_user_id', { max: 64, pattern: USER_ID }) : optStr(b, 'stringee_user_id', { max: 64, pattern: USER_ID })
+    const userId = creating
+      ? reqStr(b, 'stringee_user_id', { max: 64, pattern: USER_ID })
+      : optStr(b, 'stringee_user_id', { max: 64, pattern: USER_ID })
     if (userId !== undefined) next.stringeeUserId = userId
     const workNo = optStr(b, 'work_no', { max: 64, pattern: USER_ID })
     if (workNo !== undefined) next.agentID = workNo
@@ -103,7 +121,8 @@ function registerAgents(api: FastifyInstance, ctx: ApiContext): void {
     if (types) next.phoneTypes = types
     const dflt = optStr(b, 'default_phone_type', { max: 8 })
     if (dflt !== undefined) {
-      if (!PHONE_TYPES.includes(dflt as PhoneType)) throw new ApiError('INVALID_VALUE', `default_phone_type must be one of ${PHONE_TYPES.join(', ')}.`)
+      if (!PHONE_TYPES.includes(dflt as PhoneType))
+        throw new ApiError('INVALID_VALUE', `default_phone_type must be one of ${PHONE_TYPES.join(', ')}.`)
       next.defaultPhoneType = dflt as PhoneType
     }
     if (!next.phoneTypes.includes(next.defaultPhoneType)) {
@@ -121,14 +140,17 @@ function registerAgents(api: FastifyInstance, ctx: ApiContext): void {
     if (next.routingType === 2 && !next.phoneNumber) throw new ApiError('MISSING_FIELD', 'phone_number is required when routing_type is 2.')
     for (const other of ctx.dir.companyAgents(c.id)) {
       if (other.uuid === next.uuid) continue
-      if ((other.stringeeUserId ?? other.agentID) === next.stringeeUserId) throw new ApiError('ALREADY_EXISTS', `stringee_user_id ${next.stringeeUserId} belongs to agent ${other.uuid}.`)
+      if ((other.stringeeUserId ?? other.agentID) === next.stringeeUserId)
+        throw new ApiError('ALREADY_EXISTS', `stringee_user_id ${next.stringeeUserId} belongs to agent ${other.uuid}.`)
       if (other.agentID === next.agentID) throw new ApiError('ALREADY_EXISTS', `work_no ${next.agentID} belongs to agent ${other.uuid}.`)
     }
     if (next.ext && next.ext !== a.ext) {
-      if (!ctx.dir.hasExtension(c.id, next.ext)) throw new ApiError('NOT_FOUND', `ext: no extension ${next.ext} in this project; create it at /v1/extension.`)
+      if (!ctx.dir.hasExtension(c.id, next.ext))
+        throw new ApiError('NOT_FOUND', `ext: no extension ${next.ext} in this project; create it at /v1/extension.`)
       const owner = ctx.dir.extensionOwner(c.id, next.ext)
       if (owner && owner.uuid !== next.uuid) throw new ApiError('IN_USE', `Extension ${next.ext} is bound to agent ${owner.uuid}.`)
-      if (!creating && loggedIn(ctx, a.uuid)) throw new ApiError('IN_USE', 'The agent is logged in; its extension changes at its next login (bindExt).')
+      if (!creating && loggedIn(ctx, a.uuid))
+        throw new ApiError('IN_USE', 'The agent is logged in; its extension changes at its next login (bindExt).')
     }
     return next
   }
@@ -217,7 +239,13 @@ function registerExtensions(api: FastifyInstance, ctx: ApiContext): void {
 // --- groups and their agents ---------------------------------------------------------------------
 
 function registerGroups(api: FastifyInstance, ctx: ApiContext): void {
-  const row = (g: AgentGroup, c: Company) => ({ id: g.id, account: account(c), project: c.projectId, name: g.name, number_of_agent: g.agentUUIDs.length })
+  const row = (g: AgentGroup, c: Company) => ({
+    id: g.id,
+    account: account(c),
+    project: c.projectId,
+    name: g.name,
+    number_of_agent: g.agentUUIDs.length,
+  })
 
   api.post('/group', async (req) => {
     const c = ctx.company(req)
@@ -378,7 +406,9 @@ function registerNumbers(api: FastifyInstance, ctx: ApiContext): void {
 
   const apply = (c: Company, n: NumberRecord, b: Fields, creating: boolean): NumberRecord => {
     const next = { ...n }
-    const number = creating ? reqStr(b, 'number', { max: 21, pattern: PHONE_NUMBER }) : optStr(b, 'number', { max: 21, pattern: PHONE_NUMBER })
+    const number = creating
+      ? reqStr(b, 'number', { max: 21, pattern: PHONE_NUMBER })
+      : optStr(b, 'number', { max: 21, pattern: PHONE_NUMBER })
     if (number !== undefined) next.number = number
     const nickname = optNullableStr(b, 'nickname', { max: 128 })
     if (nickname !== undefined) next.nickname = nickname ?? ''
@@ -444,7 +474,13 @@ function registerNumbers(api: FastifyInstance, ctx: ApiContext): void {
 const NODE_KEY: [RegExp, string] = [/^([0-9*#]|EMPTY_KEY|INVALID_KEY)$/, 'must be one of 0-9, *, #, EMPTY_KEY or INVALID_KEY.']
 
 function registerIvr(api: FastifyInstance, ctx: ApiContext): void {
-  const treeRow = (t: IvrTree, c: Company) => ({ id: t.id, account: account(c), project: c.projectId, tree_name: t.name, root_node: t.rootNodeId ?? '' })
+  const treeRow = (t: IvrTree, c: Company) => ({
+    id: t.id,
+    account: account(c),
+    project: c.projectId,
+    tree_name: t.name,
+    root_node: t.rootNodeId ?? '',
+  })
   const nodeRow = (n: IvrNode, c: Company) => ({
     id: n.id,
     account: account(c),
@@ -489,7 +525,12 @@ function registerIvr(api: FastifyInstance, ctx: ApiContext): void {
   })
   api.get('/ivrtree/:id', async (req) => {
     const c = ctx.company(req)
-    return { r: 0, message: 'Load IVR tree success', project: c.projectId, data: treeRow(owned(ctx.dir.ivrTrees, c, idParam(req), 'IVR tree'), c) }
+    return {
+      r: 0,
+      message: 'Load IVR tree success',
+      project: c.projectId,
+      data: treeRow(owned(ctx.dir.ivrTrees, c, idParam(req), 'IVR tree'), c),
+    }
   })
   api.put('/ivrtree/:id', async (req) => {
     const c = ctx.company(req)
@@ -500,7 +541,8 @@ function registerIvr(api: FastifyInstance, ctx: ApiContext): void {
     if (name !== undefined) next.name = name
     const root = optNullableStr(b, 'root_node', { max: 128 })
     if (root !== undefined) {
-      if (root !== null && ctx.dir.ivrNodes.get(root)?.treeId !== t.id) throw new ApiError('NOT_FOUND', `root_node: no node ${root} in tree ${t.id}.`)
+      if (root !== null && ctx.dir.ivrNodes.get(root)?.treeId !== t.id)
+        throw new ApiError('NOT_FOUND', `root_node: no node ${root} in tree ${t.id}.`)
       next.rootNodeId = root
     }
     await ctx.store.config.saveIvrTree(next)
@@ -527,7 +569,11 @@ function registerIvr(api: FastifyInstance, ctx: ApiContext): void {
     }
     const content = creating ? reqStr(b, 'node_play_content', { max: 2000 }) : optStr(b, 'node_play_content', { max: 2000 })
     if (content !== undefined) next.playContent = content
-    if (next.playMode === 'play' && (mode !== undefined || content !== undefined) && !(await ctx.store.greetings.get(c.id, next.playContent))) {
+    if (
+      next.playMode === 'play' &&
+      (mode !== undefined || content !== undefined) &&
+      !(await ctx.store.greetings.get(c.id, next.playContent))
+    ) {
       throw new ApiError('NOT_FOUND', `node_play_content: no uploaded greeting ${next.playContent} (upload it at /v1/greetingfile).`)
     }
     next.bargeIn = optBool(b, 'bargeIn') ?? next.bargeIn
@@ -571,7 +617,12 @@ function registerIvr(api: FastifyInstance, ctx: ApiContext): void {
   })
   api.get('/ivrnode/:id', async (req) => {
     const c = ctx.company(req)
-    return { r: 0, message: 'Load IVR node success', project: c.projectId, data: nodeRow(owned(ctx.dir.ivrNodes, c, idParam(req), 'IVR node'), c) }
+    return {
+      r: 0,
+      message: 'Load IVR node success',
+      project: c.projectId,
+      data: nodeRow(owned(ctx.dir.ivrNodes, c, idParam(req), 'IVR node'), c),
+    }
   })
   api.put('/ivrnode/:id', async (req) => {
     const c = ctx.company(req)
@@ -595,7 +646,8 @@ function registerIvr(api: FastifyInstance, ctx: ApiContext): void {
     if (key !== undefined) next.key = key
     const action = creating ? reqInt(b, 'action', { min: 1, max: 6 }) : optInt(b, 'action', { min: 1, max: 6 })
     if (action !== undefined) {
-      if (action === 1 || action === 5) throw new ApiError('INVALID_VALUE', 'action 1 (voicemail) and 5 (SMS) are not available (Stringee lists them as coming soon).')
+      if (action === 1 || action === 5)
+        throw new ApiError('INVALID_VALUE', 'action 1 (voicemail) and 5 (SMS) are not available (Stringee lists them as coming soon).')
       next.action = action as IvrKey['action']
     }
     const nextNode = optNullableStr(b, 'next_node', { max: 128 })
@@ -615,10 +667,12 @@ function registerIvr(api: FastifyInstance, ctx: ApiContext): void {
       if (!next.nextNodeId) throw new ApiError('MISSING_FIELD', 'next_node is required for action 4 (go to a node).')
       const target = ctx.dir.ivrNodes.get(next.nextNodeId)
       const here = ctx.dir.ivrNodes.get(next.nodeId)
-      if (!target || target.companyId !== c.id || target.treeId !== here?.treeId) throw new ApiError('NOT_FOUND', `next_node: no node ${next.nextNodeId} in this IVR tree.`)
+      if (!target || target.companyId !== c.id || target.treeId !== here?.treeId)
+        throw new ApiError('NOT_FOUND', `next_node: no node ${next.nextNodeId} in this IVR tree.`)
     }
     const clash = ctx.dir.ivrKey(next.nodeId, next.key)
-    if (clash && clash.id !== next.id) throw new ApiError('ALREADY_EXISTS', `Node ${next.nodeId} already has key ${next.key} (${clash.id}).`)
+    if (clash && clash.id !== next.id)
+      throw new ApiError('ALREADY_EXISTS', `Node ${next.nodeId} already has key ${next.key} (${clash.id}).`)
     return next
   }
 

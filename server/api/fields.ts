@@ -118,7 +118,12 @@ export function paging(q: Fields, defaultLimit = 50, maxLimit = 100): { page: nu
 }
 
 /** The data block of a list, in the Stringee documents' shape (totalCount is a string there). */
-export function listData<T>(key: string, all: T[] | { total: number; rows: T[] }, p: { page: number; limit: number }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function listData<T>(
+  key: string,
+  all: T[] | { total: number; rows: T[] },
+  p: { page: number; limit: number },
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const total = Array.isArray(all) ? all.length : all.total
   const rows = Array.isArray(all) ? all.slice((p.page - 1) * p.limit, p.page * p.limit) : all.rows
   return {

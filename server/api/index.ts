@@ -73,14 +73,23 @@ export async function registerRestApi(
       })
       // PostgreSQL text cannot hold NUL characters: refuse them wherever they come from.
       api.addHook('preValidation', async (req) => {
-        for (const [where, value] of [['the path', req.params], ['the query', req.query], ['the body', req.body]] as const) {
+        for (const [where, value] of [
+          ['the path', req.params],
+          ['the query', req.query],
+          ['the body', req.body],
+        ] as const) {
           if (hasNul(value)) throw new ApiError('INVALID_VALUE', `${where} contains a NUL character.`)
         }
       })
 
       api.setErrorHandler((err: FastifyError, req, reply) => sendApiError(req, reply, err, companies.get(req)?.projectId))
       api.setNotFoundHandler((req, reply) =>
-        sendApiError(req, reply, new ApiError('NO_SUCH_ROUTE', `There is no ${req.method} ${req.url.split('?')[0]}.`), companies.get(req)?.projectId),
+        sendApiError(
+          req,
+          reply,
+          new ApiError('NO_SUCH_ROUTE', `There is no ${req.method} ${req.url.split('?')[0]}.`),
+          companies.get(req)?.projectId,
+        ),
       )
 
       registerQueues(api, ctx)
@@ -110,7 +119,8 @@ export function toApiError(err: unknown): ApiError {
   if (pg === PG_FOREIGN_KEY_VIOLATION) return new ApiError('IN_USE', 'The item refers to, or is referred to by, another item.')
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500
   if (status === 413) return new ApiError('TOO_LARGE', e.message)
-  if (status === 415) return new ApiError('INVALID_BODY', 'The body must be JSON (Content-Type: application/json), or multipart/form-data for uploads.')
+  if (status === 415)
+    return new ApiError('INVALID_BODY', 'The body must be JSON (Content-Type: application/json), or multipart/form-data for uploads.')
   if (status >= 400 && status < 500) return new ApiError('INVALID_BODY', e.message)
   return new ApiError('SERVER_ERROR')
 }

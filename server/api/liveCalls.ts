@@ -12,9 +12,11 @@ function endpoint(b: Fields, name: string): { type: 'internal' | 'external'; num
   if (typeof v !== 'object' || Array.isArray(v)) throw new ApiError('INVALID_TYPE', `${name} must be an object { type, number, alias }.`)
   const o = v as Fields
   const type = reqStr(o, 'type', { max: 16 })
-  if (type !== 'internal' && type !== 'external') throw new ApiError('INVALID_VALUE', `${name}.type must be "internal" (an agent's user id) or "external" (a phone number).`)
+  if (type !== 'internal' && type !== 'external')
+    throw new ApiError('INVALID_VALUE', `${name}.type must be "internal" (an agent's user id) or "external" (a phone number).`)
   const number = reqStr(o, 'number', { max: 64 })
-  if (type === 'external' && !/^\+?[0-9*#]{2,32}$/.test(number)) throw new ApiError('INVALID_VALUE', `${name}.number "${number}" is not a phone number.`)
+  if (type === 'external' && !/^\+?[0-9*#]{2,32}$/.test(number))
+    throw new ApiError('INVALID_VALUE', `${name}.number "${number}" is not a phone number.`)
   return { type, number }
 }
 

@@ -50,7 +50,8 @@ export function registerProject(api: FastifyInstance, ctx: ApiContext): void {
     const c = ctx.company(req)
     const q = req.query as Fields
     const status = queryStr(q, 'status', 16)
-    if (status && !['pending', 'delivered', 'failed'].includes(status)) throw new ApiError('INVALID_VALUE', 'status must be pending, delivered or failed.')
+    if (status && !['pending', 'delivered', 'failed'].includes(status))
+      throw new ApiError('INVALID_VALUE', 'status must be pending, delivered or failed.')
     const p = paging(q)
     const { total, rows } = await ctx.store.outbox.list(c.id, {
       status: status as OutboxStatus | undefined,
@@ -58,7 +59,12 @@ export function registerProject(api: FastifyInstance, ctx: ApiContext): void {
       limit: p.limit,
       offset: (p.page - 1) * p.limit,
     })
-    return { r: 0, message: 'Load webhook event(s) success', project: c.projectId, data: listData('events', { total, rows: rows.map(eventRow) }, p) }
+    return {
+      r: 0,
+      message: 'Load webhook event(s) success',
+      project: c.projectId,
+      data: listData('events', { total, rows: rows.map(eventRow) }, p),
+    }
   })
 }
 

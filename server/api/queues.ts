@@ -72,7 +72,9 @@ export function registerQueues(api: FastifyInstance, ctx: ApiContext): void {
   api.get('/queue', async (req) => {
     const c = ctx.company(req)
     const p = paging(req.query as Fields)
-    const all = [...ctx.dir.queues.values()].filter((q) => q.companyId === c.id).map((q) => queueRow(q, c.accountId ?? c.projectId, c.projectId))
+    const all = [...ctx.dir.queues.values()]
+      .filter((q) => q.companyId === c.id)
+      .map((q) => queueRow(q, c.accountId ?? c.projectId, c.projectId))
     const data = listData('queues', all, p)
     // The document's two samples name the count totalCount and totalQueues: both are given.
     return { r: 0, message: 'Load queue(s) success', project: c.projectId, data: { ...data, totalQueues: data.totalCount } }
@@ -100,7 +102,10 @@ export function registerQueues(api: FastifyInstance, ctx: ApiContext): void {
     const numbers = [...ctx.dir.numbers.values()].filter((n) => n.queueId === q.id).map((n) => n.number)
     const keys = [...ctx.dir.ivrKeys.values()].filter((k) => k.queueId === q.id).map((k) => k.id)
     if (numbers.length || keys.length) {
-      throw new ApiError('IN_USE', `Queue ${q.id} is used by ${[numbers.length ? `numbers ${numbers.join(', ')}` : '', keys.length ? `IVR keys ${keys.join(', ')}` : ''].filter(Boolean).join(' and ')}.`)
+      throw new ApiError(
+        'IN_USE',
+        `Queue ${q.id} is used by ${[numbers.length ? `numbers ${numbers.join(', ')}` : '', keys.length ? `IVR keys ${keys.join(', ')}` : ''].filter(Boolean).join(' and ')}.`,
+      )
     }
     await ctx.store.config.deleteQueue(q.id)
     return { r: 0, project: c.projectId, message: 'Delete queue success' }

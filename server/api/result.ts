@@ -19,7 +19,11 @@ export const RESULTS = {
   UNSUPPORTED_FILE: { r: 11, http: 415, message: 'The file is not a supported WAV file.' },
   SORT_ORDER_NOT_ALLOWED: { r: 12, http: 400, message: 'Sort_order not allowed' },
   SORT_BY_NOT_ALLOWED: { r: 13, http: 400, message: 'Sort_by not allowed.' },
-  CALL_STATE: { r: 14, http: 409, message: 'The call cannot do this now (not answered, on hold, in a consult, or the target cannot take it).' },
+  CALL_STATE: {
+    r: 14,
+    http: 409,
+    message: 'The call cannot do this now (not answered, on hold, in a consult, or the target cannot take it).',
+  },
   SERVER_ERROR: { r: 99, http: 500, message: 'The server failed to process the request.' },
 } as const
 

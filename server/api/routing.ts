@@ -35,7 +35,8 @@ function stringArray(b: Fields, name: string, max: number): string[] | undefined
 function poolNumbers(ctx: ApiContext, c: Company, name: string, numbers: string[]): string[] {
   for (const n of numbers) {
     const rec = ctx.dir.numberByDigits(n)
-    if (!rec || rec.companyId !== c.id) throw new ApiError('NOT_FOUND', `${name}: ${n.slice(0, 32)} is not a number of this project (see /v1/number).`)
+    if (!rec || rec.companyId !== c.id)
+      throw new ApiError('NOT_FOUND', `${name}: ${n.slice(0, 32)} is not a number of this project (see /v1/number).`)
     if (!rec.allowOutboundCalls) throw new ApiError('INVALID_VALUE', `${name}: number ${n} does not allow outbound calls.`)
   }
   return numbers
@@ -66,9 +67,11 @@ function registerBusinessHours(api: FastifyInstance, ctx: ApiContext): void {
     }
     if (present(b, 'week')) {
       const week = b.week
-      if (!week || typeof week !== 'object' || Array.isArray(week)) throw new ApiError('INVALID_TYPE', 'week must be an object of days (mon ... sun), each an array of "HH:MM-HH:MM" ranges.')
+      if (!week || typeof week !== 'object' || Array.isArray(week))
+        throw new ApiError('INVALID_TYPE', 'week must be an object of days (mon ... sun), each an array of "HH:MM-HH:MM" ranges.')
       for (const day of Object.keys(week as Fields)) {
-        if (!(WEEK_DAYS as readonly string[]).includes(day)) throw new ApiError('INVALID_VALUE', `week: ${day.slice(0, 16)} is not one of ${WEEK_DAYS.join(', ')}.`)
+        if (!(WEEK_DAYS as readonly string[]).includes(day))
+          throw new ApiError('INVALID_VALUE', `week: ${day.slice(0, 16)} is not one of ${WEEK_DAYS.join(', ')}.`)
         const list = stringArray(week as Fields, day, 12)!
         for (const r of list) {
           const bad = checkRange(r)
@@ -118,7 +121,12 @@ function registerSchemes(api: FastifyInstance, ctx: ApiContext): void {
   api.get('/outbound-scheme', async (req) => {
     const c = ctx.company(req)
     const rows = ctx.store.routing.companySchemes(c.id).map((s) => schemeRow(s, c))
-    return { r: 0, message: 'Load outbound scheme(s) success', project: c.projectId, data: listData('schemes', rows, paging(req.query as Fields)) }
+    return {
+      r: 0,
+      message: 'Load outbound scheme(s) success',
+      project: c.projectId,
+      data: listData('schemes', rows, paging(req.query as Fields)),
+    }
   })
 
   api.get('/outbound-scheme/:id', async (req) => {
@@ -133,7 +141,11 @@ function registerSchemes(api: FastifyInstance, ctx: ApiContext): void {
     const name = optStr(b, 'name', { max: 128 })
     const numbers = stringArray(b, 'numbers', 100)
     if (numbers !== undefined && !numbers.length) throw new ApiError('INVALID_VALUE', 'numbers must not be empty.')
-    await ctx.store.routing.saveScheme({ ...s, name: name ?? s.name, numbers: numbers ? poolNumbers(ctx, c, 'numbers', numbers) : s.numbers })
+    await ctx.store.routing.saveScheme({
+      ...s,
+      name: name ?? s.name,
+      numbers: numbers ? poolNumbers(ctx, c, 'numbers', numbers) : s.numbers,
+    })
     return { r: 0, project: c.projectId, message: 'Update outbound scheme success' }
   })
 
@@ -156,7 +168,15 @@ function registerSchemes(api: FastifyInstance, ctx: ApiContext): void {
 // --- agents' outbound routes -----------------------------------------------------------------------
 
 function routeRow(r: AgentRoute): Record<string, unknown> {
-  return { agent_id: r.agentUUID, rules: r.rules, schemes: r.schemes, numbers: r.numbers, current_rule: r.current.rule, current_scheme: r.current.scheme, current_number: r.current.number }
+  return {
+    agent_id: r.agentUUID,
+    rules: r.rules,
+    schemes: r.schemes,
+    numbers: r.numbers,
+    current_rule: r.current.rule,
+    current_scheme: r.current.scheme,
+    current_number: r.current.number,
+  }
 }
 
 function registerAgentRoutes(api: FastifyInstance, ctx: ApiContext): void {
@@ -169,7 +189,12 @@ function registerAgentRoutes(api: FastifyInstance, ctx: ApiContext): void {
   api.get('/agent/:id/outbound-route', async (req) => {
     const c = ctx.company(req)
     const a = agentOf(c, idParam(req))
-    return { r: 0, message: 'Load outbound route success', project: c.projectId, data: routeRow(ctx.store.routing.agentRoute(a.uuid, c.id)) }
+    return {
+      r: 0,
+      message: 'Load outbound route success',
+      project: c.projectId,
+      data: routeRow(ctx.store.routing.agentRoute(a.uuid, c.id)),
+    }
   })
 
   api.put('/agent/:id/outbound-route', async (req) => {
@@ -180,7 +205,8 @@ function registerAgentRoutes(api: FastifyInstance, ctx: ApiContext): void {
     if (present(b, 'rules')) {
       const v = b.rules
       if (!Array.isArray(v)) throw new ApiError('INVALID_TYPE', 'rules must be an array of display rules (1, 2, 3).')
-      if (v.some((x) => x !== 1 && x !== 2 && x !== 3)) throw new ApiError('INVALID_VALUE', 'rules must hold display rules 1, 2 and 3 only.')
+      if (v.some((x) => x !== 1 && x !== 2 && x !== 3))
+        throw new ApiError('INVALID_VALUE', 'rules must hold display rules 1, 2 and 3 only.')
       if (!v.length) throw new ApiError('INVALID_VALUE', 'rules must not be empty.')
       r.rules = [...new Set(v as DisplayRule[])].sort()
     }
@@ -188,7 +214,9 @@ function registerAgentRoutes(api: FastifyInstance, ctx: ApiContext): void {
       if (b.schemes === null) r.schemes = null
       else {
         const list = stringArray(b, 'schemes', 100)!
-        for (const code of list) if (!ctx.store.routing.scheme(c.id, code)) throw new ApiError('NOT_FOUND', `schemes: no outbound scheme ${code.slice(0, 64)} in this project.`)
+        for (const code of list)
+          if (!ctx.store.routing.scheme(c.id, code))
+            throw new ApiError('NOT_FOUND', `schemes: no outbound scheme ${code.slice(0, 64)} in this project.`)
         r.schemes = list
       }
     }

@@ -15,7 +15,8 @@ export interface DecodedWav {
   samples: Int16Array
 }
 
-const unsupported = (why: string): ApiError => new ApiError('UNSUPPORTED_FILE', `Not a supported WAV file: ${why}. Upload PCM 16-bit or mu-law WAV.`)
+const unsupported = (why: string): ApiError =>
+  new ApiError('UNSUPPORTED_FILE', `Not a supported WAV file: ${why}. Upload PCM 16-bit or mu-law WAV.`)
 
 export function decodeWav(buf: Uint8Array): DecodedWav {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
@@ -97,7 +98,11 @@ export function resample(samples: Int16Array, from: number, to = GREETING_RATE):
 }
 
 /** A canonical 44-byte-header WAV. */
-export function encodeWav(samples: Int16Array | Uint8Array, sampleRate: number, opts: { channels?: number; encoding?: 'pcm16' | 'mulaw' } = {}): Buffer {
+export function encodeWav(
+  samples: Int16Array | Uint8Array,
+  sampleRate: number,
+  opts: { channels?: number; encoding?: 'pcm16' | 'mulaw' } = {},
+): Buffer {
   const channels = opts.channels ?? 1
   const mulaw = opts.encoding === 'mulaw'
   const bytesPerSample = mulaw ? 1 : 2

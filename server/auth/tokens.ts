@@ -41,7 +41,10 @@ export class TokenService {
       return { companyId: payload.cid, agentUUID: payload.sub }
     } catch (err) {
       const expired = err instanceof joseErrors.JWTExpired
-      throw new SobotError('TOKEN_INVALID', expired ? 'The token has expired; obtain a new one.' : 'The token is not valid for this contact center.')
+      throw new SobotError(
+        'TOKEN_INVALID',
+        expired ? 'The token has expired; obtain a new one.' : 'The token is not valid for this contact center.',
+      )
     }
   }
 }

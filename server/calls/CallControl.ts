@@ -5,7 +5,14 @@ import { checkCallCommand } from '../../src/model/callRules'
 import type { DNRole } from '../../src/model/dnRole'
 import { optString, parseDelayTime, parseDialNumber, parseDtmf, parseUserData } from '../../src/model/validate'
 import type { AgentCore, Caller } from '../acd/agents'
-import { DEFAULT_QUEUE_SETTINGS, queueSettings, type AgentRecord, type Directory, type QueueSettings, type SkillGroup } from '../acd/directory'
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  queueSettings,
+  type AgentRecord,
+  type Directory,
+  type QueueSettings,
+  type SkillGroup,
+} from '../acd/directory'
 import type { AudioSource } from '../switch/audio'
 import type { B2bua, Call, EndCause } from '../switch/b2bua'
 import { SipError } from '../switch/sipLeg'
@@ -13,7 +20,17 @@ import type { Logger } from '../util/logger'
 import { TRUNK_USER, type PhoneBook } from './phones'
 import type { PrivacyNumbers } from './privacy'
 import type { CallLog, LoggedCall } from './history'
-import { AUTO_ANSWER_HEADER, CALL_ID_HEADER, endCallReasonOf, logAgent, sipStatus, type CcCall, type Party, type PartyState, type PartyView } from './model'
+import {
+  AUTO_ANSWER_HEADER,
+  CALL_ID_HEADER,
+  endCallReasonOf,
+  logAgent,
+  sipStatus,
+  type CcCall,
+  type Party,
+  type PartyState,
+  type PartyView,
+} from './model'
 import { Router, type RoutingDeps } from './routing'
 import { Multiparty } from './multiparty'
 
@@ -42,7 +59,14 @@ export interface CallContext {
    */
   ringAgent(call: CcCall, agent: AgentRecord, opts: RingOptions): Promise<Party | undefined>
   emitCall(messageID: SobotEventName, call: CcCall, party: Party, extra?: Record<string, unknown>, referenceID?: string): void
-  release(call: CcCall, party: Party, ev: 'EventReleased' | 'EventAbandoned', extra: Record<string, unknown>, acw: boolean, acwSeconds?: number): void
+  release(
+    call: CcCall,
+    party: Party,
+    ev: 'EventReleased' | 'EventAbandoned',
+    extra: Record<string, unknown>,
+    acw: boolean,
+    acwSeconds?: number,
+  ): void
   setCallInfo(call: CcCall, party: Party): void
   /** Every call in progress. */
   active(): Iterable<CcCall>
@@ -54,7 +78,10 @@ export interface CallContext {
   onAvailable(): void
 }
 
-export type NewCall = Pick<CcCall, 'type' | 'companyId' | 'ANI' | 'DNIS' | 'customerNumber' | 'attachedData' | 'referenceID'> & { queue?: SkillGroup; requestedBy?: AgentRecord }
+export type NewCall = Pick<CcCall, 'type' | 'companyId' | 'ANI' | 'DNIS' | 'customerNumber' | 'attachedData' | 'referenceID'> & {
+  queue?: SkillGroup
+  requestedBy?: AgentRecord
+}
 
 export interface RingOptions {
   role: DNRole
@@ -133,7 +160,16 @@ export class CallControl implements CallContext {
   }
 
   /** Calls in progress (the realtime view). */
-  realtime(): { callId: string; companyId: string; direction: 'callin' | 'callout'; customerNumber: string; number: string; agents: string[]; startTime: number; answeredTime: number }[] {
+  realtime(): {
+    callId: string
+    companyId: string
+    direction: 'callin' | 'callout'
+    customerNumber: string
+    number: string
+    agents: string[]
+    startTime: number
+    answeredTime: number
+  }[] {
     return [...this.calls.values()].map((c) => ({
       callId: c.id,
       companyId: c.companyId,
@@ -180,7 +216,14 @@ export class CallControl implements CallContext {
   ringAgent(call: CcCall, agent: AgentRecord, opts: RingOptions): Promise<Party | undefined> {
     const rt = this.d.core.runtime(agent.uuid)
     const target = opts.target ?? this.d.phones.target(agent, rt)
-    const party: Party = { partyID: randomUUID(), agent, role: opts.role, state: 'ringing', muted: false, ...(opts.view ? { view: opts.view } : {}) }
+    const party: Party = {
+      partyID: randomUUID(),
+      agent,
+      role: opts.role,
+      state: 'ringing',
+      muted: false,
+      ...(opts.view ? { view: opts.view } : {}),
+    }
     if (!target) return Promise.resolve(undefined)
     call.parties.push(party)
     this.d.core.setWorkStatus(agent, 'reserve')
@@ -206,7 +249,10 @@ export class CallControl implements CallContext {
         if (call.sw.ended || call.ended) return undefined // the customer left: the end of the call tells the agent
         const cause = party.refused ?? 'noAnswer'
         this.release(call, party, 'EventReleased', { releaseCause: cause }, false)
-        this.d.history.agentEnded(call.logged, logAgent(agent), cause === 'rejected' ? '486 Busy Here' : '480 Temporarily Unavailable', { duration: 0, answerDuration: 0 })
+        this.d.history.agentEnded(call.logged, logAgent(agent), cause === 'rejected' ? '486 Busy Here' : '480 Temporarily Unavailable', {
+          duration: 0,
+          answerDuration: 0,
+        })
         return undefined
       })
   }
@@ -246,7 +292,10 @@ export class CallControl implements CallContext {
     const userData = parseUserData(body.userData) ?? {}
     checkCallCommand('makeCall', rt.workStatus)
     if (!this.d.phones.reachable(a, rt)) {
-      throw new SobotError('PHONE_NOT_REGISTERED', rt.phoneType === 'pstn' ? 'The telephone network cannot be reached.' : `The agent's ${rt.phoneType} phone is not registered.`)
+      throw new SobotError(
+        'PHONE_NOT_REGISTERED',
+        rt.phoneType === 'pstn' ? 'The telephone network cannot be reached.' : `The agent's ${rt.phoneType} phone is not registered.`,
+      )
     }
     let number = otherDN
     if (privacyNumber) {
@@ -515,7 +564,11 @@ export class CallControl implements CallContext {
     for (const party of call.parties) {
       // Agents who left earlier (a transfer, the survey) and talked get the detail record too, once.
       if (party.state === 'released') {
-        if (party.answeredAt !== undefined && !told.has(party.agent.uuid) && !call.parties.some((p) => p.agent === party.agent && p.state !== 'released')) {
+        if (
+          party.answeredAt !== undefined &&
+          !told.has(party.agent.uuid) &&
+          !call.parties.some((p) => p.agent === party.agent && p.state !== 'released')
+        ) {
           told.add(party.agent.uuid)
           this.d.publish(party.agent.uuid, this.cdr(call, endedAt, talkSeconds, releasedBy, endCallReason))
         }
@@ -580,7 +633,14 @@ export class CallControl implements CallContext {
    * A party leaves: EventReleased (or EventAbandoned) carrying the workStatus it leaves to, then with
    * wrap-up EventAgentAfterCallWork (sorting), or straight back to idle.
    */
-  release(call: CcCall, party: Party, ev: 'EventReleased' | 'EventAbandoned', extra: Record<string, unknown>, acw: boolean, acwSeconds = 0): void {
+  release(
+    call: CcCall,
+    party: Party,
+    ev: 'EventReleased' | 'EventAbandoned',
+    extra: Record<string, unknown>,
+    acw: boolean,
+    acwSeconds = 0,
+  ): void {
     if (party.state === 'released') return
     party.state = 'released'
     const a = party.agent
@@ -610,7 +670,13 @@ export class CallControl implements CallContext {
     this.d.core.runtime(party.agent.uuid).call = info
   }
 
-  emitCall(messageID: SobotEventName, call: CcCall, party: Party, extra: Record<string, unknown> = {}, referenceID = call.referenceID): void {
+  emitCall(
+    messageID: SobotEventName,
+    call: CcCall,
+    party: Party,
+    extra: Record<string, unknown> = {},
+    referenceID = call.referenceID,
+  ): void {
     const ev: CallEvent = {
       messageID,
       creationTime: this.now(),
@@ -641,4 +707,3 @@ export class CallControl implements CallContext {
     this.acw.clear()
   }
 }
-

@@ -53,8 +53,13 @@ export function parseAgentListAnswer(body: unknown): Map<string, ListedAgent[]> 
       const x = obj(a, at)
       if (typeof x.stringee_user_id !== 'string' || !x.stringee_user_id) throw new Error(`${at}.stringee_user_id is not a string`)
       if (x.routing_type !== 1 && x.routing_type !== 2) throw new Error(`${at}.routing_type is not 1 or 2`)
-      if (typeof x.answer_timeout !== 'number' || !Number.isFinite(x.answer_timeout) || x.answer_timeout <= 0) throw new Error(`${at}.answer_timeout is not a positive number`)
-      if (x.phone_number !== undefined && x.phone_number !== null && (typeof x.phone_number !== 'string' || !/^\+?[0-9]{2,20}$/.test(x.phone_number))) {
+      if (typeof x.answer_timeout !== 'number' || !Number.isFinite(x.answer_timeout) || x.answer_timeout <= 0)
+        throw new Error(`${at}.answer_timeout is not a positive number`)
+      if (
+        x.phone_number !== undefined &&
+        x.phone_number !== null &&
+        (typeof x.phone_number !== 'string' || !/^\+?[0-9]{2,20}$/.test(x.phone_number))
+      ) {
         throw new Error(`${at}.phone_number is not a phone number`)
       }
       // routing_type 2 without phone_number: the agent's own phone_number is rung.
@@ -71,7 +76,11 @@ export function parseAgentListAnswer(body: unknown): Map<string, ListedAgent[]> 
 }
 
 /** POSTs the request and reads the answer; never rejects. `signal` aborts it (the call ended, the server closes). */
-export async function fetchAgentList(url: string, req: AgentListRequest, opts: { timeoutMs?: number; signal?: AbortSignal; fetch?: typeof fetch } = {}): Promise<AgentListResult> {
+export async function fetchAgentList(
+  url: string,
+  req: AgentListRequest,
+  opts: { timeoutMs?: number; signal?: AbortSignal; fetch?: typeof fetch } = {},
+): Promise<AgentListResult> {
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? AGENT_LIST_TIMEOUT_MS)
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
   try {

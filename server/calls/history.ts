@@ -126,7 +126,16 @@ export class CallLog {
   }
 
   answered(c: LoggedCall, agent: LoggedAgent, at: number): void {
-    this.write(this.d.calls.update(c.companyId, c.id, { agentId: agent.uuid, accountName: agent.name, answerTime: at, firstAnswerTime: at, routeToAgent: true }), `call record ${c.id}`)
+    this.write(
+      this.d.calls.update(c.companyId, c.id, {
+        agentId: agent.uuid,
+        accountName: agent.name,
+        answerTime: at,
+        firstAnswerTime: at,
+        routeToAgent: true,
+      }),
+      `call record ${c.id}`,
+    )
     this.hook(c, { call_status: 'answered', ...(c.direction === 'inbound' ? { to: this.party(agent.ext, true) } : {}) })
   }
 

@@ -31,7 +31,9 @@ export interface Party {
   view?: PartyView
 }
 
-export type PartyView = Partial<Pick<CallEvent, 'callID' | 'callType' | 'partyRole' | 'ANI' | 'DNIS' | 'otherDN' | 'otherDNRole' | 'thirdDN' | 'thirdDNRole'>>
+export type PartyView = Partial<
+  Pick<CallEvent, 'callID' | 'callType' | 'partyRole' | 'ANI' | 'DNIS' | 'otherDN' | 'otherDNRole' | 'thirdDN' | 'thirdDNRole'>
+>
 
 /** A call as the contact center tracks it: the switch's call plus the CTI view of it. */
 export interface CcCall {

@@ -184,7 +184,8 @@ export class Multiparty {
   /** Observing follows the agent: when it leaves the call, so do its observers. */
   releaseObserversOf(mp: MpCall, a: AgentRecord): void {
     for (const [s, observed] of [...mp.observers]) {
-      if (observed.uuid === a.uuid && s.state !== 'released') this.releaseQuietly(mp.call, s, 'EventReleased', { releaseCause: 'observedLeft' })
+      if (observed.uuid === a.uuid && s.state !== 'released')
+        this.releaseQuietly(mp.call, s, 'EventReleased', { releaseCause: 'observedLeft' })
     }
   }
 
@@ -205,7 +206,11 @@ export class Multiparty {
 
   /** The customer of `call`, whom `party` talks to alone, may be handed on by it. */
   private mustHandleCustomer(call: CcCall, party: Party): void {
-    if (this.isConsulted(party)) throw new SobotError('CALL_STATE_FORBIDS', 'A consulted agent cannot pass the customer on; the consulting agent transfers or conferences.')
+    if (this.isConsulted(party))
+      throw new SobotError(
+        'CALL_STATE_FORBIDS',
+        'A consulted agent cannot pass the customer on; the consulting agent transfers or conferences.',
+      )
     if (!this.customerPresent(call)) throw new SobotError('CALL_STATE_FORBIDS', 'The customer is no longer on the call.')
     const mp = this.calls.get(call.id)
     if (mp?.consult) throw new SobotError('CALL_STATE_FORBIDS', 'A consult is in progress on this call.')
@@ -235,7 +240,12 @@ export class Multiparty {
     if (target.kind === 'agent') {
       call.tried.add(target.agent.uuid)
       void this.cc
-        .ringAgent(call, target.agent, { role: DN_TARGET_ROLE.transfer, timeoutMs: TRANSFER_RING_TIMEOUT_MS, target: target.dial, view: by ? { thirdDN: by, thirdDNRole: role } : {} })
+        .ringAgent(call, target.agent, {
+          role: DN_TARGET_ROLE.transfer,
+          timeoutMs: TRANSFER_RING_TIMEOUT_MS,
+          target: target.dial,
+          view: by ? { thirdDN: by, thirdDNRole: role } : {},
+        })
         .then((p) => {
           if (p) {
             // Later events show the plain call again; the transfer was told once.
@@ -311,7 +321,16 @@ export class Multiparty {
         role: DN_TARGET_ROLE.consult,
         state: 'ringing',
         muted: false,
-        view: { callID: k.id, callType: 'Consult', ANI: a.ext, DNIS: b.ext, otherDN: a.ext, otherDNRole: role, thirdDN: call.customerNumber, thirdDNRole: customerRole(call) },
+        view: {
+          callID: k.id,
+          callType: 'Consult',
+          ANI: a.ext,
+          DNIS: b.ext,
+          otherDN: a.ext,
+          otherDNRole: role,
+          thirdDN: call.customerNumber,
+          thirdDNRole: customerRole(call),
+        },
       }
       k.party = party
       call.parties.push(party)
@@ -386,8 +405,13 @@ export class Multiparty {
     const mp = this.calls.get(call.id)
     const k = mp?.consult
     if (!mp || !k || k.by !== party) throw new SobotError('CALL_STATE_FORBIDS', 'There is no consult of this agent to act on.')
-    if (answered === true && !k.answered) throw new SobotError('CALL_STATE_FORBIDS', `${cmd}: the consulted party has not answered yet${cmd === 'retrieveConsult' ? '; use cancelConsult' : ''}.`)
-    if (answered === false && k.answered) throw new SobotError('CALL_STATE_FORBIDS', 'The consulted party has answered; use retrieveConsult.')
+    if (answered === true && !k.answered)
+      throw new SobotError(
+        'CALL_STATE_FORBIDS',
+        `${cmd}: the consulted party has not answered yet${cmd === 'retrieveConsult' ? '; use cancelConsult' : ''}.`,
+      )
+    if (answered === false && k.answered)
+      throw new SobotError('CALL_STATE_FORBIDS', 'The consulted party has answered; use retrieveConsult.')
     return { mp, k }
   }
 
@@ -437,7 +461,13 @@ export class Multiparty {
     call.referenceID = c.referenceID
     const a = k.by
     if (a.leg) call.sw.play(a.leg, undefined)
-    this.emit('EventReleased', call, a, { ...this.consultFields(k, call), thisDNRole: role, otherDNRole: DN_TARGET_ROLE.transfer, releaseCause: 'transferred' }, c.referenceID)
+    this.emit(
+      'EventReleased',
+      call,
+      a,
+      { ...this.consultFields(k, call), thisDNRole: role, otherDNRole: DN_TARGET_ROLE.transfer, releaseCause: 'transferred' },
+      c.referenceID,
+    )
     this.unholdCustomer(call)
     this.merge(mp, k, DN_TARGET_ROLE.transfer, role, 'EventPartyChanged')
     mp.agentless = !k.party
@@ -610,11 +640,14 @@ export class Multiparty {
     mp.consult = undefined
     if (k) {
       const p = k.party
-      if (p && p.state !== 'released') this.releaseQuietly(call, p, p.state === 'established' ? 'EventReleased' : 'EventAbandoned', { releaseCause: 'callEnded' })
-      if (k.by.state === 'established') this.emit('EventReleased', call, k.by, { ...this.consultFields(k, call), releaseCause: 'callEnded' })
+      if (p && p.state !== 'released')
+        this.releaseQuietly(call, p, p.state === 'established' ? 'EventReleased' : 'EventAbandoned', { releaseCause: 'callEnded' })
+      if (k.by.state === 'established')
+        this.emit('EventReleased', call, k.by, { ...this.consultFields(k, call), releaseCause: 'callEnded' })
     }
     for (const s of [...mp.observers.keys()]) {
-      if (s.state !== 'released') this.releaseQuietly(call, s, s.state === 'established' ? 'EventReleased' : 'EventAbandoned', { releaseCause: 'callEnded' })
+      if (s.state !== 'released')
+        this.releaseQuietly(call, s, s.state === 'established' ? 'EventReleased' : 'EventAbandoned', { releaseCause: 'callEnded' })
     }
     this.survey.end(call)
   }
@@ -633,7 +666,8 @@ export class Multiparty {
     if (!call) throw new SobotError('TARGET_NOT_FOUND', `No call ${callId} in progress.`)
     const mp = this.state(call)
     const agents = this.talkingAgents(mp)
-    if (!agents.length || !this.customerPresent(call)) throw new SobotError('CALL_STATE_FORBIDS', 'Only an answered call with its customer can be transferred.')
+    if (!agents.length || !this.customerPresent(call))
+      throw new SobotError('CALL_STATE_FORBIDS', 'Only an answered call with its customer can be transferred.')
     for (const a of agents) this.mustHandleCustomer(call, a)
     const by = agents[0]!
     const target = this.restTarget(by.agent, to)
@@ -648,12 +682,14 @@ export class Multiparty {
     if (!call) throw new SobotError('TARGET_NOT_FOUND', `No call ${callId} in progress.`)
     const mp = this.state(call)
     const agents = this.talkingAgents(mp)
-    if (!agents.length || !this.customerPresent(call)) throw new SobotError('CALL_STATE_FORBIDS', 'Participants join an answered call with its customer.')
+    if (!agents.length || !this.customerPresent(call))
+      throw new SobotError('CALL_STATE_FORBIDS', 'Participants join an answered call with its customer.')
     if (mp.consult || call.onHold) throw new SobotError('CALL_STATE_FORBIDS', 'The customer is on hold or in a consult.')
     const target = this.restTarget(agents[0]!.agent, to)
     if (target.kind === 'queue') throw new SobotError('INVALID_TARGET_TYPE')
     if (target.kind === 'agent') {
-      if (call.parties.some((p) => p.agent.uuid === target.agent.uuid && p.state !== 'released')) throw new SobotError('TARGET_IS_SELF', 'The agent is already on the call.')
+      if (call.parties.some((p) => p.agent.uuid === target.agent.uuid && p.state !== 'released'))
+        throw new SobotError('TARGET_IS_SELF', 'The agent is already on the call.')
       void this.cc
         .ringAgent(call, target.agent, { role: DN_TARGET_ROLE.conference, timeoutMs: TRANSFER_RING_TIMEOUT_MS, target: target.dial })
         .then((p) => {

@@ -57,8 +57,16 @@ export class OutboundRoutes {
       agentID: a.agentID,
       agentName: a.name,
       explicitRule: route.rules.map((r) => ({ code: String(r), name: RULE_NAMES[r], hasSet: route.current.rule === r })),
-      explicitSchema: this.schemesOf(route).map((s) => ({ code: s.code, planName: s.name, hasSet: route.current.rule === 2 && route.current.scheme === s.code })),
-      explicitNumbers: this.usable(a.companyId, route.numbers).map((n) => ({ number: n, nickName: nick.get(n) ?? '', hasSet: route.current.rule === 3 && route.current.number === n })),
+      explicitSchema: this.schemesOf(route).map((s) => ({
+        code: s.code,
+        planName: s.name,
+        hasSet: route.current.rule === 2 && route.current.scheme === s.code,
+      })),
+      explicitNumbers: this.usable(a.companyId, route.numbers).map((n) => ({
+        number: n,
+        nickName: nick.get(n) ?? '',
+        hasSet: route.current.rule === 3 && route.current.number === n,
+      })),
     }
   }
 
@@ -74,14 +82,17 @@ export class OutboundRoutes {
     this.requireLoggedIn(a)
     const route = this.store.agentRoute(a.uuid, a.companyId)
     const rule = Number(p.explicitRule) as DisplayRule
-    if (!route.rules.includes(rule)) throw new SobotError('INVALID_ROUTE_RULE', `explicitRule ${rule} is not among the agent's display rules (${route.rules.join(', ')}).`)
+    if (!route.rules.includes(rule))
+      throw new SobotError('INVALID_ROUTE_RULE', `explicitRule ${rule} is not among the agent's display rules (${route.rules.join(', ')}).`)
     const next: AgentRoute['current'] = { rule, scheme: route.current.scheme, number: route.current.number }
     if (rule === 2) {
-      if (!this.schemesOf(route).some((s) => s.code === p.explicitCode)) throw new SobotError('INVALID_ROUTE_RULE', `explicitCode ${p.explicitCode} is not a display scheme this agent may use.`)
+      if (!this.schemesOf(route).some((s) => s.code === p.explicitCode))
+        throw new SobotError('INVALID_ROUTE_RULE', `explicitCode ${p.explicitCode} is not a display scheme this agent may use.`)
       next.scheme = p.explicitCode!
     }
     if (rule === 3) {
-      if (!this.usable(a.companyId, route.numbers).includes(p.explicitNumber!)) throw new SobotError('INVALID_ROUTE_RULE', `explicitNumber ${p.explicitNumber} is not one of the agent's numbers.`)
+      if (!this.usable(a.companyId, route.numbers).includes(p.explicitNumber!))
+        throw new SobotError('INVALID_ROUTE_RULE', `explicitNumber ${p.explicitNumber} is not one of the agent's numbers.`)
       next.number = p.explicitNumber!
     }
     await this.store.saveAgentRoute({ ...route, current: next })

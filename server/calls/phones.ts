@@ -65,7 +65,14 @@ export class PhoneBook {
     const user = this.webUser(a)
     const password = randomBytes(18).toString('base64url')
     this.issued.set(user, password)
-    return { sipPath: '/sip', uri: `sip:${user}@${this.domain}`, authorizationUser: user, password, displayName: a.name, domain: this.domain }
+    return {
+      sipPath: '/sip',
+      uri: `sip:${user}@${this.domain}`,
+      authorizationUser: user,
+      password,
+      displayName: a.name,
+      domain: this.domain,
+    }
   }
 
   revokeWebPhone(a: AgentRecord): void {
@@ -77,7 +84,14 @@ export class PhoneBook {
     const user = `cust_${randomBytes(6).toString('hex')}`
     const password = randomBytes(18).toString('base64url')
     this.issued.set(user, password)
-    return { sipPath: '/sip', uri: `sip:${user}@${this.domain}`, authorizationUser: user, password, displayName: 'Customer', domain: this.domain }
+    return {
+      sipPath: '/sip',
+      uri: `sip:${user}@${this.domain}`,
+      authorizationUser: user,
+      password,
+      displayName: 'Customer',
+      domain: this.domain,
+    }
   }
 
   /** Where to ring the agent: its web phone, its SIP phone, or its mobile through the trunk. */

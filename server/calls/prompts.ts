@@ -100,12 +100,14 @@ export class Prompts {
     const voice = opts.voice && /^[a-z]{2,3}(-[a-z0-9]{1,8}){0,3}$/i.test(opts.voice) ? opts.voice : DEFAULT_TTS_VOICE
     const speed = Math.max(-3, Math.min(3, Math.round(opts.speed ?? 0)))
     const key = `${voice}\u0000${speed}\u0000${text}`
-    return this.speechCache.get(key, () =>
-      this.render(text, voice, speed).catch((e: unknown) => {
-        this.o.log?.(`text to speech failed, playing the chime: ${String(e)}`)
-        return undefined
-      }),
-    ).then((s) => s ?? this.chime)
+    return this.speechCache
+      .get(key, () =>
+        this.render(text, voice, speed).catch((e: unknown) => {
+          this.o.log?.(`text to speech failed, playing the chime: ${String(e)}`)
+          return undefined
+        }),
+      )
+      .then((s) => s ?? this.chime)
   }
 
   private async render(text: string, voice: string, speed: number): Promise<Int16Array> {
@@ -115,7 +117,9 @@ export class Prompts {
     try {
       await new Promise<void>((resolve, reject) => {
         // The text goes through stdin: it never becomes an argument (nor an option, when it starts with -).
-        const p = spawn(this.o.espeakCommand ?? 'espeak-ng', ['-v', voice, '-s', String(175 + 25 * speed), '-w', out, '--stdin'], { stdio: ['pipe', 'ignore', 'pipe'] })
+        const p = spawn(this.o.espeakCommand ?? 'espeak-ng', ['-v', voice, '-s', String(175 + 25 * speed), '-w', out, '--stdin'], {
+          stdio: ['pipe', 'ignore', 'pipe'],
+        })
         let err = ''
         const timer = setTimeout(() => p.kill('SIGKILL'), TTS_TIMEOUT_MS)
         p.stderr.on('data', (d: Buffer) => {

@@ -150,7 +150,16 @@ export class Router {
       sip.reject(404, 'No such number')
       return
     }
-    const call = this.cc.createCall(sw, { type: 'Inbound', companyId: to.companyId, ANI, DNIS, customerNumber: ANI, ...(to.queue ? { queue: to.queue } : {}), attachedData: {}, referenceID: '' })
+    const call = this.cc.createCall(sw, {
+      type: 'Inbound',
+      companyId: to.companyId,
+      ANI,
+      DNIS,
+      customerNumber: ANI,
+      ...(to.queue ? { queue: to.queue } : {}),
+      attachedData: {},
+      referenceID: '',
+    })
     const route = this.routeOf(call)
     if (to.tree) route.stage = 'ivr'
     sw.ringCustomer()
@@ -229,7 +238,12 @@ export class Router {
     sw.play(customer, new RingbackSource())
     this.cc.d.history.routed(call.logged, { callee: number })
     try {
-      await sw.connectAgent(TRUNK_USER, { toUser: number, fromUser: from ?? call.DNIS, timeoutMs: FORWARD_RING_TIMEOUT_MS, endCallOnFailure: true })
+      await sw.connectAgent(TRUNK_USER, {
+        toUser: number,
+        fromUser: from ?? call.DNIS,
+        timeoutMs: FORWARD_RING_TIMEOUT_MS,
+        endCallOnFailure: true,
+      })
       route.forwardedAt = this.cc.now()
       route.stage = 'connected'
       sw.play(customer, undefined)
@@ -267,7 +281,8 @@ export class Router {
         if (s.enable_voicemail) return this.voicemail(call, route, 'the queue is closed')
         return this.closedMessage(call, route)
       }
-      if (s.maximum_queue_size > 0 && this.waitingCount(queue.id) >= s.maximum_queue_size) return this.voicemail(call, route, 'the queue is full')
+      if (s.maximum_queue_size > 0 && this.waitingCount(queue.id) >= s.maximum_queue_size)
+        return this.voicemail(call, route, 'the queue is full')
       const company = call.companyId
       if (s.hold_greeting) {
         const samples = await r.prompts.greeting(company, s.hold_greeting)
@@ -276,7 +291,10 @@ export class Router {
       const wait = s.wait_greeting ? await r.prompts.greeting(company, s.wait_greeting) : undefined
       if (call.sw.ended || call.ended) return
       if (call.sw.customer) {
-        call.sw.play(call.sw.customer, wait ? new PcmSource(wait, { loop: true }) : (this.cc.d.waitMusic ?? (() => new MusicOnHoldSource()))())
+        call.sw.play(
+          call.sw.customer,
+          wait ? new PcmSource(wait, { loop: true }) : (this.cc.d.waitMusic ?? (() => new MusicOnHoldSource()))(),
+        )
         route.waitAudio = true
       }
       if (s.maximum_queue_wait_time > 0) {
@@ -298,7 +316,8 @@ export class Router {
       return
     }
     if (route) route.stage = 'queued'
-    if (customer && !call.enqueuedAt && !route?.waitAudio) call.sw.play(customer, (this.cc.d.waitMusic ?? (() => new MusicOnHoldSource()))())
+    if (customer && !call.enqueuedAt && !route?.waitAudio)
+      call.sw.play(customer, (this.cc.d.waitMusic ?? (() => new MusicOnHoldSource()))())
     call.enqueuedAt ??= this.cc.now()
     const list = this.waiting.get(queue.id) ?? []
     if (atHead) list.unshift(call)
@@ -328,7 +347,11 @@ export class Router {
     if (route.waitTimer) clearTimeout(route.waitTimer)
     route.waitTimer = undefined
     this.unqueue(call)
-    const taking = takeVoicemail(call, { prompts: r.prompts, history: this.cc.d.history, maxSeconds: r.options.voicemailMaxSeconds, log: (m) => this.cc.d.logger.warn(m) }, () => (route.voicemail = true))
+    const taking = takeVoicemail(
+      call,
+      { prompts: r.prompts, history: this.cc.d.history, maxSeconds: r.options.voicemailMaxSeconds, log: (m) => this.cc.d.logger.warn(m) },
+      () => (route.voicemail = true),
+    )
     this.voicemails.add(taking)
     try {
       await taking
@@ -399,13 +422,17 @@ export class Router {
     if (route?.listed) {
       const { dir } = this.cc.d
       const untried = route.listed
-        .map((l) => ({ l, a: [...dir.agents.values()].find((a) => a.companyId === call.companyId && (a.stringeeUserId ?? a.agentID) === l.stringeeUserId) }))
+        .map((l) => ({
+          l,
+          a: [...dir.agents.values()].find((a) => a.companyId === call.companyId && (a.stringeeUserId ?? a.agentID) === l.stringeeUserId),
+        }))
         .filter((x): x is { l: ListedAgent; a: AgentRecord } => !!x.a && !call.tried.has(x.a.uuid))
       if (untried.length) {
         // In the list's order; busy agents are skipped; when nobody listed is free, the call waits for them.
         for (const { l, a } of untried) {
           const phoneNumber = l.routingType === 2 ? (l.phoneNumber ?? a.phoneNumber) : undefined
-          if (this.routable(a, call, l.routingType, phoneNumber)) return { agent: a, timeoutS: l.answerTimeoutS, routingType: l.routingType, ...(phoneNumber ? { phoneNumber } : {}) }
+          if (this.routable(a, call, l.routingType, phoneNumber))
+            return { agent: a, timeoutS: l.answerTimeoutS, routingType: l.routingType, ...(phoneNumber ? { phoneNumber } : {}) }
         }
         return undefined
       }
@@ -414,7 +441,12 @@ export class Router {
     const agent = this.candidates(call)[0]
     if (!agent) return undefined
     const routingType = agent.routingType === 2 ? 2 : 1
-    return { agent, timeoutS: call.settings.wait_agent_answer_timeout, routingType, ...(routingType === 2 ? { phoneNumber: agent.phoneNumber } : {}) }
+    return {
+      agent,
+      timeoutS: call.settings.wait_agent_answer_timeout,
+      routingType,
+      ...(routingType === 2 ? { phoneNumber: agent.phoneNumber } : {}),
+    }
   }
 
   /** Agents who may take a call of this skill group: by group priority, then longest idle. */
@@ -495,7 +527,12 @@ export class Router {
     const party = await this.cc.ringAgent(call, o.agent, {
       role: 'Destination',
       timeoutMs: Math.max(3, o.timeoutS) * 1000,
-      ...(viaTrunk ? { target: { aor: TRUNK_USER, toUser: o.phoneNumber! }, fromUser: call.settings.from_number_callout_to_agent ?? (call.ANI || call.DNIS) } : {}),
+      ...(viaTrunk
+        ? {
+            target: { aor: TRUNK_USER, toUser: o.phoneNumber! },
+            fromUser: call.settings.from_number_callout_to_agent ?? (call.ANI || call.DNIS),
+          }
+        : {}),
     })
     if (party) {
       if (route) {

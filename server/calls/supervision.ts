@@ -47,7 +47,8 @@ export class Supervision {
     } catch {
       throw new SobotError('NO_ACTIVE_CALL', `Agent ${t.agentID} is not on a call.`)
     }
-    if (this.mp.isConsulted(found.party)) throw new SobotError('CALL_STATE_FORBIDS', `Agent ${t.agentID} is on a consult call; supervise the agent who consults.`)
+    if (this.mp.isConsulted(found.party))
+      throw new SobotError('CALL_STATE_FORBIDS', `Agent ${t.agentID} is on a consult call; supervise the agent who consults.`)
     if (found.call.survey) throw new SobotError('CALL_STATE_FORBIDS', 'The call is in the satisfaction survey.')
     return found
   }
@@ -58,7 +59,8 @@ export class Supervision {
     const s = c.agent
     const rt = this.cc.d.core.runtime(s.uuid)
     const dial = this.cc.d.phones.target(s, rt)
-    if (!dial || !this.cc.d.phones.reachable(s, rt)) throw new SobotError('PHONE_NOT_REGISTERED', `The supervisor's ${rt.phoneType} phone is not registered.`)
+    if (!dial || !this.cc.d.phones.reachable(s, rt))
+      throw new SobotError('PHONE_NOT_REGISTERED', `The supervisor's ${rt.phoneType} phone is not registered.`)
     const mp = this.mp.state(call)
     const role = nextDNRole('Unknown', 'observe')
     const party: Party = {
@@ -114,11 +116,13 @@ export class Supervision {
     })()
     const mp = this.mp.state(call)
     const observed = mp.observers.get(s)
-    if (observed && observed.uuid !== t.uuid) throw new SobotError('CALL_STATE_FORBIDS', `The supervisor observes agent ${observed.agentID}, not ${t.agentID}.`)
+    if (observed && observed.uuid !== t.uuid)
+      throw new SobotError('CALL_STATE_FORBIDS', `The supervisor observes agent ${observed.agentID}, not ${t.agentID}.`)
     const tp = call.parties.find((p) => p.agent.uuid === t.uuid && p.state === 'established' && !this.mp.isConsulted(p))
     if (!tp) throw new SobotError('CALL_STATE_FORBIDS', `Agent ${t.agentID} is not on this call.`)
     const ws = this.cc.d.core.runtime(t.uuid).workStatus
-    if (ws !== 'talking' && ws !== 'conferencing') throw new SobotError('CALL_STATE_FORBIDS', `Agent ${t.agentID} is ${ws}: the customer is on hold or in a consult.`)
+    if (ws !== 'talking' && ws !== 'conferencing')
+      throw new SobotError('CALL_STATE_FORBIDS', `Agent ${t.agentID} is ${ws}: the customer is on hold or in a consult.`)
     return { mp, s, tp }
   }
 

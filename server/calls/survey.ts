@@ -23,12 +23,12 @@ const PAUSE_S = 1.6
  * greeting; the chime is what a customer of this reference server hears.
  */
 export class SurveyPromptSource implements AudioSource {
-  #n = 0
-  #phase = 0
+  private n = 0
+  private phase = 0
   read(frame: Int16Array): void {
     const cycle = (2 * (2 * NOTE_S + GAP_S) + PAUSE_S) * SAMPLE_RATE
-    for (let i = 0; i < frame.length; i++, this.#n++) {
-      const t = (this.#n % cycle) / SAMPLE_RATE
+    for (let i = 0; i < frame.length; i++, this.n++) {
+      const t = (this.n % cycle) / SAMPLE_RATE
       const within = t % (2 * NOTE_S + GAP_S)
       const inChime = t < 2 * (2 * NOTE_S + GAP_S) && within < 2 * NOTE_S
       if (!inChime) {
@@ -36,32 +36,32 @@ export class SurveyPromptSource implements AudioSource {
         continue
       }
       const f = within < NOTE_S ? SURVEY_PROMPT_HZ[0] : SURVEY_PROMPT_HZ[1]
-      this.#phase += (2 * Math.PI * f) / SAMPLE_RATE
+      this.phase += (2 * Math.PI * f) / SAMPLE_RATE
       const x = (within % NOTE_S) / NOTE_S
       const env = Math.min(1, x * 20, (1 - x) * 20)
-      frame[i] = Math.round(Math.sin(this.#phase) * env * 0.25 * 32767)
+      frame[i] = Math.round(Math.sin(this.phase) * env * 0.25 * 32767)
     }
-    this.#phase %= 2 * Math.PI
+    this.phase %= 2 * Math.PI
   }
 }
 
 /** Three falling notes: the key was taken. */
 export class SurveyThanksSource implements AudioSource {
-  #n = 0
-  #phase = 0
+  private n = 0
+  private phase = 0
   read(frame: Int16Array): void {
     const notes = [SURVEY_PROMPT_HZ[1], SURVEY_PROMPT_HZ[0], 1200]
     const len = 0.2 * SAMPLE_RATE
-    for (let i = 0; i < frame.length; i++, this.#n++) {
-      const k = Math.floor(this.#n / len)
+    for (let i = 0; i < frame.length; i++, this.n++) {
+      const k = Math.floor(this.n / len)
       if (k >= notes.length) {
         frame[i] = 0
         continue
       }
-      this.#phase += (2 * Math.PI * notes[k]!) / SAMPLE_RATE
-      frame[i] = Math.round(Math.sin(this.#phase) * 0.2 * 32767)
+      this.phase += (2 * Math.PI * notes[k]!) / SAMPLE_RATE
+      frame[i] = Math.round(Math.sin(this.phase) * 0.2 * 32767)
     }
-    this.#phase %= 2 * Math.PI
+    this.phase %= 2 * Math.PI
   }
 }
 

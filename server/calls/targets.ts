@@ -46,7 +46,8 @@ export function resolveTarget(cc: CallContext, by: AgentRecord, targetType: Targ
       if (owner && cc.d.core.runtime(owner.uuid).agentState !== 0) return agentTarget(cc, by, owner)
       // Nobody logged in on it: its desk phone, if registered.
       const aor = owner ? phones.sipUser(owner) : undefined
-      if (!aor || !phones.registered(aor)) throw new SobotError('TARGET_OFFLINE', `Nobody is logged in on extension ${target} and no phone is registered on it.`)
+      if (!aor || !phones.registered(aor))
+        throw new SobotError('TARGET_OFFLINE', `Nobody is logged in on extension ${target} and no phone is registered on it.`)
       return { kind: 'extension', dn: target, dial: { aor } }
     }
     case '3': {
@@ -63,6 +64,7 @@ function agentTarget(cc: CallContext, by: AgentRecord, a: AgentRecord): Target {
   if (rt.agentState === 0) throw new SobotError('TARGET_OFFLINE', `Agent ${a.agentID} is offline.`)
   if (rt.workStatus !== 'ready') throw new SobotError('TARGET_BUSY', `Agent ${a.agentID} is ${rt.workStatus}, not ready.`)
   const dial = cc.d.phones.target(a, rt)
-  if (!dial || !cc.d.phones.reachable(a, rt)) throw new SobotError('TARGET_OFFLINE', `Agent ${a.agentID}'s ${rt.phoneType} phone cannot be reached.`)
+  if (!dial || !cc.d.phones.reachable(a, rt))
+    throw new SobotError('TARGET_OFFLINE', `Agent ${a.agentID}'s ${rt.phoneType} phone cannot be reached.`)
   return { kind: 'agent', dn: a.ext, agent: a, dial }
 }

@@ -70,7 +70,11 @@ export class EventGateway {
       if (f.t !== 'hello' || session) return
       clearTimeout(helloTimer)
       if (f.v !== PROTOCOL_VERSION) {
-        refuse(new SobotError('PROTOCOL_UNSUPPORTED', `This server speaks protocol ${PROTOCOL_VERSION}, not ${String(f.v)}.`), true, CLOSE_PROTOCOL)
+        refuse(
+          new SobotError('PROTOCOL_UNSUPPORTED', `This server speaks protocol ${PROTOCOL_VERSION}, not ${String(f.v)}.`),
+          true,
+          CLOSE_PROTOCOL,
+        )
         return
       }
       let agentUUID: string

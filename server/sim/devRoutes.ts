@@ -17,20 +17,27 @@ import type { TelephoneNetwork } from './network'
  *   POST /dev/customers/phone         a SIP identity for the customer phone page
  *   POST /dev/privacy-numbers         {"companyId", "number"} -> {"privacyNumber"}
  */
-export function installDevTelephony(app: FastifyInstance, net: () => TelephoneNetwork | undefined, phones: PhoneBook, privacy: PrivacyNumbers): void {
+export function installDevTelephony(
+  app: FastifyInstance,
+  net: () => TelephoneNetwork | undefined,
+  phones: PhoneBook,
+  privacy: PrivacyNumbers,
+): void {
   const network = (): TelephoneNetwork => {
     const n = net()
     if (!n) throw new SobotError('SERVER_ERROR', 'The simulated telephone network is not running.')
     return n
   }
   const body = (b: unknown): Record<string, unknown> => (b && typeof b === 'object' ? (b as Record<string, unknown>) : {})
-  const route = (h: (req: { params: Record<string, string>; body: unknown }) => unknown) => async (req: { params: unknown; body: unknown }, reply: Parameters<typeof sendError>[0]) => {
-    try {
-      return await h({ params: req.params as Record<string, string>, body: req.body })
-    } catch (err) {
-      return sendError(reply, err)
+  const route =
+    (h: (req: { params: Record<string, string>; body: unknown }) => unknown) =>
+    async (req: { params: unknown; body: unknown }, reply: Parameters<typeof sendError>[0]) => {
+      try {
+        return await h({ params: req.params as Record<string, string>, body: req.body })
+      } catch (err) {
+        return sendError(reply, err)
+      }
     }
-  }
 
   app.post(
     '/dev/customers/call',
@@ -41,7 +48,10 @@ export function installDevTelephony(app: FastifyInstance, net: () => TelephoneNe
       return { id: call.id, from: call.number, to }
     }),
   )
-  app.get('/dev/customers', route(() => ({ calls: network().list() })))
+  app.get(
+    '/dev/customers',
+    route(() => ({ calls: network().list() })),
+  )
   app.get(
     '/dev/customers/:id',
     route(({ params }) => {
@@ -53,7 +63,8 @@ export function installDevTelephony(app: FastifyInstance, net: () => TelephoneNe
   app.post(
     '/dev/customers/:id/dtmf',
     route(({ params, body: b }) => {
-      if (!network().sendDtmf(params.id!, parseDtmf(body(b).digits))) throw new SobotError('CALL_STATE_FORBIDS', 'That call is not talking.')
+      if (!network().sendDtmf(params.id!, parseDtmf(body(b).digits)))
+        throw new SobotError('CALL_STATE_FORBIDS', 'That call is not talking.')
       return { status: 'success' }
     }),
   )
@@ -70,7 +81,8 @@ export function installDevTelephony(app: FastifyInstance, net: () => TelephoneNe
       const number = parseDialNumber('number', params.number, true)!
       const x = body(b)
       const reject = x.reject === undefined ? undefined : Number(x.reject)
-      if (reject !== undefined && !(reject >= 400 && reject <= 699)) throw new SobotError('INVALID_PARAMETER', 'reject: a SIP status 400-699.')
+      if (reject !== undefined && !(reject >= 400 && reject <= 699))
+        throw new SobotError('INVALID_PARAMETER', 'reject: a SIP status 400-699.')
       network().behave(number, {
         ...(x.answerAfterMs !== undefined ? { answerAfterMs: Math.max(0, Number(x.answerAfterMs) || 0) } : {}),
         ...(reject !== undefined ? { reject } : {}),
@@ -79,7 +91,10 @@ export function installDevTelephony(app: FastifyInstance, net: () => TelephoneNe
       return { status: 'success' }
     }),
   )
-  app.post('/dev/customers/phone', route(() => phones.issueCustomer()))
+  app.post(
+    '/dev/customers/phone',
+    route(() => phones.issueCustomer()),
+  )
   app.post(
     '/dev/privacy-numbers',
     route(({ body: b }) => {

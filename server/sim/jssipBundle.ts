@@ -1,23 +1,23 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-type JsSIPModule = typeof import('jssip');
+type JsSIPModule = typeof import('jssip')
 
-const require = createRequire(import.meta.url);
-const here = dirname(fileURLToPath(import.meta.url));
-let cachedNode: JsSIPModule | undefined;
+const require = createRequire(import.meta.url)
+const here = dirname(fileURLToPath(import.meta.url))
+let cachedNode: JsSIPModule | undefined
 
 function cacheDir(): string {
-  const dir = join(dirname(require.resolve('jssip/package.json')), '..', '.cache', 'sobot-sim');
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  const dir = join(dirname(require.resolve('jssip/package.json')), '..', '.cache', 'sobot-sim')
+  mkdirSync(dir, { recursive: true })
+  return dir
 }
 
 function jssipVersion(): string {
-  return (JSON.parse(readFileSync(require.resolve('jssip/package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(require.resolve('jssip/package.json'), 'utf8')) as { version: string }).version
 }
 
 /**
@@ -26,12 +26,12 @@ function jssipVersion(): string {
  * in node_modules/.cache/sobot-sim and require() it.
  */
 export function loadJssipForNode(): JsSIPModule {
-  if (cachedNode) return cachedNode;
-  const shim = join(here, 'jssipShim.ts');
-  const key = createHash('sha1').update(jssipVersion()).update(readFileSync(shim)).digest('hex').slice(0, 12);
-  const out = join(cacheDir(), `jssip-node-${key}.cjs`);
+  if (cachedNode) return cachedNode
+  const shim = join(here, 'jssipShim.ts')
+  const key = createHash('sha1').update(jssipVersion()).update(readFileSync(shim)).digest('hex').slice(0, 12)
+  const out = join(cacheDir(), `jssip-node-${key}.cjs`)
   if (!existsSync(out)) {
-    const esbuild = require('esbuild') as typeof import('esbuild');
+    const esbuild = require('esbuild') as typeof import('esbuild')
     const r = esbuild.buildSync({
       entryPoints: [require.resolve('jssip')],
       bundle: true,
@@ -41,11 +41,11 @@ export function loadJssipForNode(): JsSIPModule {
       inject: [shim],
       write: false,
       logLevel: 'silent',
-    });
-    writeFileSync(out, r.outputFiles[0]!.contents);
+    })
+    writeFileSync(out, r.outputFiles[0]!.contents)
   }
-  cachedNode = require(out) as JsSIPModule;
-  return cachedNode;
+  cachedNode = require(out) as JsSIPModule
+  return cachedNode
 }
 
 /**
@@ -53,10 +53,8 @@ export function loadJssipForNode(): JsSIPModule {
  * `window.JsSIP`, or a browser entry point that imports 'jssip' itself (the agent page script).
  */
 export async function buildBrowserBundle(extraEntry?: string): Promise<string> {
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  const contents = extraEntry
-    ? `import ${JSON.stringify(extraEntry)};`
-    : `import * as JsSIP from 'jssip'; window.JsSIP = JsSIP;`;
+  const esbuild = require('esbuild') as typeof import('esbuild')
+  const contents = extraEntry ? `import ${JSON.stringify(extraEntry)};` : `import * as JsSIP from 'jssip'; window.JsSIP = JsSIP;`
   const r = await esbuild.build({
     stdin: { contents, resolveDir: here, loader: 'ts' },
     bundle: true,
@@ -66,6 +64,6 @@ export async function buildBrowserBundle(extraEntry?: string): Promise<string> {
     write: false,
     logLevel: 'silent',
     define: { 'process.env.NODE_ENV': '"production"' },
-  });
-  return r.outputFiles[0]!.text;
+  })
+  return r.outputFiles[0]!.text
 }

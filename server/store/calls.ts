@@ -64,7 +64,8 @@ export interface CallRecord {
   updatedAt: number
 }
 
-export type NewCallRecord = Pick<CallRecord, 'id' | 'companyId' | 'direction' | 'startTime'> & Partial<Omit<CallRecord, 'createdAt' | 'updatedAt'>>
+export type NewCallRecord = Pick<CallRecord, 'id' | 'companyId' | 'direction' | 'startTime'> &
+  Partial<Omit<CallRecord, 'createdAt' | 'updatedAt'>>
 export type CallRecordPatch = Partial<Omit<CallRecord, 'id' | 'companyId' | 'createdAt' | 'updatedAt'>>
 
 const COLUMNS: Record<Exclude<keyof CallRecord, 'createdAt' | 'updatedAt'>, string> = {
@@ -195,12 +196,17 @@ export class CallRecords {
 
   /** Changes the given fields; undefined when there is no such call in the company. */
   async update(companyId: string, id: string, patch: CallRecordPatch): Promise<CallRecord | undefined> {
-    const fields = (Object.keys(patch) as (keyof CallRecordPatch)[]).filter((f) => f in COLUMNS && patch[f] !== undefined && f !== ('id' as string) && f !== ('companyId' as string))
+    const fields = (Object.keys(patch) as (keyof CallRecordPatch)[]).filter(
+      (f) => f in COLUMNS && patch[f] !== undefined && f !== ('id' as string) && f !== ('companyId' as string),
+    )
     const sets = fields.map((f, i) => `${COLUMNS[f]} = $${i + 3}${JSON_FIELDS.has(f) ? '::jsonb' : ''}`)
     const params: unknown[] = [companyId, id, ...fields.map((f) => toDb(f, patch[f]))]
     params.push(this.now())
     sets.push(`updated_at = $${params.length}`)
-    const rows = await this.db.query<Row>(`update call_records set ${sets.join(', ')} where company_id = $1 and id = $2 returning *`, params)
+    const rows = await this.db.query<Row>(
+      `update call_records set ${sets.join(', ')} where company_id = $1 and id = $2 returning *`,
+      params,
+    )
     return rows[0] ? fromRow(rows[0]) : undefined
   }
 
@@ -247,7 +253,9 @@ export class CallRecords {
     if (f.customerNumber !== undefined) add('position(? in customer_number) > 0', f.customerNumber)
     if (f.hasVoicemail !== undefined) add('have_voice_mail = ?', f.hasVoicemail)
     const whereSql = where.join(' and ')
-    const [{ n }] = (await this.db.query<{ n: number }>(`select count(*) as n from call_records where ${whereSql}`, params)) as [{ n: number }]
+    const [{ n }] = (await this.db.query<{ n: number }>(`select count(*) as n from call_records where ${whereSql}`, params)) as [
+      { n: number },
+    ]
     const col = CALL_SORT_COLUMNS[f.sortBy]
     const dir = f.sortOrder === 'asc' ? 'asc' : 'desc'
     const nulls = dir === 'asc' ? 'nulls first' : 'nulls last'

@@ -1,4 +1,15 @@
-import type { AgentGroup, AgentRecord, Company, Directory, GroupRouting, IvrKey, IvrNode, IvrTree, NumberRecord, SkillGroup } from '../acd/directory'
+import type {
+  AgentGroup,
+  AgentRecord,
+  Company,
+  Directory,
+  GroupRouting,
+  IvrKey,
+  IvrNode,
+  IvrTree,
+  NumberRecord,
+  SkillGroup,
+} from '../acd/directory'
 import { DEFAULT_QUEUE_SETTINGS, queueSettings } from '../acd/directory'
 import type { PhoneType } from '../../src/model/validate'
 import type { Db, Queryable } from './db'
@@ -504,7 +515,17 @@ async function upsertCompany(db: Queryable, c: Company, now: number): Promise<vo
      on conflict (id) do update set name = excluded.name, project_id = excluded.project_id, account_id = excluded.account_id,
        account_sid = excluded.account_sid, api_key_sid = excluded.api_key_sid, event_url = excluded.event_url,
        webhook_secret = excluded.webhook_secret`,
-    [c.id, c.name, c.projectId, c.accountId ?? c.projectId, c.accountSid ?? '', c.apiKeySid ?? `SK${c.id}`, c.eventUrl ?? null, c.webhookSecret ?? '', now],
+    [
+      c.id,
+      c.name,
+      c.projectId,
+      c.accountId ?? c.projectId,
+      c.accountSid ?? '',
+      c.apiKeySid ?? `SK${c.id}`,
+      c.eventUrl ?? null,
+      c.webhookSecret ?? '',
+      now,
+    ],
   )
 }
 
@@ -591,7 +612,21 @@ async function upsertNode(db: Queryable, n: IvrNode, now: number): Promise<void>
      on conflict (id) do update set name = excluded.name, play_mode = excluded.play_mode, play_content = excluded.play_content,
        barge_in = excluded.barge_in, loop_count = excluded.loop_count, sched = excluded.sched, voice = excluded.voice,
        speed = excluded.speed, keypress_timeout = excluded.keypress_timeout`,
-    [n.id, n.companyId, n.treeId, n.name, n.playMode, n.playContent, n.bargeIn, n.loopCount, n.sched, n.voice, n.speed, n.keypressTimeout, now],
+    [
+      n.id,
+      n.companyId,
+      n.treeId,
+      n.name,
+      n.playMode,
+      n.playContent,
+      n.bargeIn,
+      n.loopCount,
+      n.sched,
+      n.voice,
+      n.speed,
+      n.keypressTimeout,
+      now,
+    ],
   )
 }
 

@@ -63,13 +63,21 @@ export class RecordingStore {
            duration_ms = excluded.duration_ms, created_at = excluded.created_at`,
         [callId, companyId, rel, format, size, opts.durationMs ?? 0, now],
       )
-      await tx.query('update call_records set recorded = true, recording_path = $3, updated_at = $4 where company_id = $1 and id = $2', [companyId, callId, rel, now])
+      await tx.query('update call_records set recorded = true, recording_path = $3, updated_at = $4 where company_id = $1 and id = $2', [
+        companyId,
+        callId,
+        rel,
+        now,
+      ])
     })
     return (await this.get(companyId, callId))!
   }
 
   async get(companyId: string, callId: string): Promise<Recording | undefined> {
-    const rows = await this.db.query<Record<string, unknown>>('select * from recordings where company_id = $1 and call_id = $2', [companyId, callId])
+    const rows = await this.db.query<Record<string, unknown>>('select * from recordings where company_id = $1 and call_id = $2', [
+      companyId,
+      callId,
+    ])
     const r = rows[0]
     if (!r) return undefined
     return {
@@ -90,7 +98,11 @@ export class RecordingStore {
     if (!rec) return false
     await this.db.transaction(async (tx) => {
       await tx.query('delete from recordings where company_id = $1 and call_id = $2', [companyId, callId])
-      await tx.query('update call_records set recorded = false, recording_path = null, updated_at = $3 where company_id = $1 and id = $2', [companyId, callId, this.now()])
+      await tx.query('update call_records set recorded = false, recording_path = null, updated_at = $3 where company_id = $1 and id = $2', [
+        companyId,
+        callId,
+        this.now(),
+      ])
     })
     await rm(rec.file, { force: true })
     return true
@@ -134,7 +146,18 @@ export class GreetingStore {
       await this.db.query(
         `insert into greetings (id, company_id, filename, description, original_name, sample_rate, channels, bytes, duration_ms, created_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [full.id, full.companyId, full.filename, full.description, full.originalName, full.sampleRate, full.channels, full.bytes, full.durationMs, full.createdAt],
+        [
+          full.id,
+          full.companyId,
+          full.filename,
+          full.description,
+          full.originalName,
+          full.sampleRate,
+          full.channels,
+          full.bytes,
+          full.durationMs,
+          full.createdAt,
+        ],
       )
     } catch (err) {
       await rm(file, { force: true })
@@ -144,18 +167,22 @@ export class GreetingStore {
   }
 
   async list(companyId: string, page: number, limit: number): Promise<{ total: number; rows: Greeting[] }> {
-    const [{ n }] = (await this.db.query<{ n: number }>('select count(*) as n from greetings where company_id = $1', [companyId])) as [{ n: number }]
-    const rows = await this.db.query<Record<string, unknown>>('select * from greetings where company_id = $1 order by created_at, id limit $2 offset $3', [
-      companyId,
-      limit,
-      (page - 1) * limit,
-    ])
+    const [{ n }] = (await this.db.query<{ n: number }>('select count(*) as n from greetings where company_id = $1', [companyId])) as [
+      { n: number },
+    ]
+    const rows = await this.db.query<Record<string, unknown>>(
+      'select * from greetings where company_id = $1 order by created_at, id limit $2 offset $3',
+      [companyId, limit, (page - 1) * limit],
+    )
     return { total: Number(n), rows: rows.map(greetingFromRow) }
   }
 
   /** By fileSid or by filename. */
   async get(companyId: string, idOrFilename: string): Promise<Greeting | undefined> {
-    const rows = await this.db.query<Record<string, unknown>>('select * from greetings where company_id = $1 and (id = $2 or filename = $2)', [companyId, idOrFilename])
+    const rows = await this.db.query<Record<string, unknown>>(
+      'select * from greetings where company_id = $1 and (id = $2 or filename = $2)',
+      [companyId, idOrFilename],
+    )
     return rows[0] ? greetingFromRow(rows[0]) : undefined
   }
 

@@ -64,24 +64,24 @@ export class WebhookOutbox {
   }
 
   async delivered(id: number, httpStatus: number, now: number): Promise<void> {
-    await this.db.query(`update webhook_outbox set status = 'delivered', delivered_at = $3, last_http_status = $2, last_error = null, lease_until = null where id = $1`, [
-      id,
-      httpStatus,
-      now,
-    ])
+    await this.db.query(
+      `update webhook_outbox set status = 'delivered', delivered_at = $3, last_http_status = $2, last_error = null, lease_until = null where id = $1`,
+      [id, httpStatus, now],
+    )
   }
 
   /** A failed attempt: retry at `retryAt`, or give up (status failed) when it is null. */
   async attemptFailed(id: number, error: string, httpStatus: number | null, retryAt: number | null): Promise<void> {
     if (retryAt === null) {
-      await this.db.query(`update webhook_outbox set status = 'failed', last_error = $2, last_http_status = $3, lease_until = null where id = $1`, [id, error, httpStatus])
+      await this.db.query(
+        `update webhook_outbox set status = 'failed', last_error = $2, last_http_status = $3, lease_until = null where id = $1`,
+        [id, error, httpStatus],
+      )
     } else {
-      await this.db.query(`update webhook_outbox set next_attempt_at = $4, last_error = $2, last_http_status = $3, lease_until = null where id = $1`, [
-        id,
-        error,
-        httpStatus,
-        retryAt,
-      ])
+      await this.db.query(
+        `update webhook_outbox set next_attempt_at = $4, last_error = $2, last_http_status = $3, lease_until = null where id = $1`,
+        [id, error, httpStatus, retryAt],
+      )
     }
   }
 
@@ -101,7 +101,10 @@ export class WebhookOutbox {
     return t === null || t === undefined ? null : Number(t)
   }
 
-  async list(companyId: string, opts: { status?: OutboxStatus; callId?: string; limit?: number; offset?: number } = {}): Promise<{ total: number; rows: OutboxEntry[] }> {
+  async list(
+    companyId: string,
+    opts: { status?: OutboxStatus; callId?: string; limit?: number; offset?: number } = {},
+  ): Promise<{ total: number; rows: OutboxEntry[] }> {
     const where = ['company_id = $1']
     const params: unknown[] = [companyId]
     if (opts.status) {
@@ -114,11 +117,10 @@ export class WebhookOutbox {
     }
     const w = where.join(' and ')
     const [{ n }] = (await this.db.query<{ n: number }>(`select count(*) as n from webhook_outbox where ${w}`, params)) as [{ n: number }]
-    const rows = await this.db.query<Row>(`select * from webhook_outbox where ${w} order by id limit $${params.length + 1} offset $${params.length + 2}`, [
-      ...params,
-      opts.limit ?? 100,
-      opts.offset ?? 0,
-    ])
+    const rows = await this.db.query<Row>(
+      `select * from webhook_outbox where ${w} order by id limit $${params.length + 1} offset $${params.length + 2}`,
+      [...params, opts.limit ?? 100, opts.offset ?? 0],
+    )
     return { total: Number(n), rows: rows.map(fromRow) }
   }
 }

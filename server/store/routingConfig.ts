@@ -10,7 +10,7 @@ import type { Migration } from './migrations'
  */
 export const ROUTING_MIGRATION: Migration = {
   version: 20,
-  name: 'routing: business hours, outbound display schemes, agents\' outbound routes',
+  name: "routing: business hours, outbound display schemes, agents' outbound routes",
   sql: `
 create table business_hours (
   company_id    text primary key references companies(id) on delete cascade,
@@ -115,8 +115,12 @@ export class RoutingConfigStore {
 
   async load(): Promise<void> {
     const [hours, schemes, routes] = await Promise.all([
-      this.db.query<{ company_id: string; timezone: string; week: BusinessHours['week']; closed_dates: string[] }>('select * from business_hours'),
-      this.db.query<{ company_id: string; code: string; name: string; numbers: string[]; created_at: number }>('select * from outbound_schemes order by company_id, created_at, code'),
+      this.db.query<{ company_id: string; timezone: string; week: BusinessHours['week']; closed_dates: string[] }>(
+        'select * from business_hours',
+      ),
+      this.db.query<{ company_id: string; code: string; name: string; numbers: string[]; created_at: number }>(
+        'select * from outbound_schemes order by company_id, created_at, code',
+      ),
       this.db.query<{
         agent_uuid: string
         company_id: string
@@ -132,7 +136,14 @@ export class RoutingConfigStore {
     this.schemes.clear()
     this.routes.clear()
     for (const r of hours) this.hours.set(r.company_id, { timezone: r.timezone, week: r.week, closedDates: r.closed_dates })
-    for (const r of schemes) this.schemes.set(schemeKey(r.company_id, r.code), { companyId: r.company_id, code: r.code, name: r.name, numbers: r.numbers, createdAt: Number(r.created_at) })
+    for (const r of schemes)
+      this.schemes.set(schemeKey(r.company_id, r.code), {
+        companyId: r.company_id,
+        code: r.code,
+        name: r.name,
+        numbers: r.numbers,
+        createdAt: Number(r.created_at),
+      })
     for (const r of routes) {
       this.routes.set(r.agent_uuid, {
         agentUUID: r.agent_uuid,
@@ -210,7 +221,17 @@ export class RoutingConfigStore {
          on conflict (agent_uuid) do update set rules = excluded.rules, schemes = excluded.schemes, numbers = excluded.numbers,
            current_rule = excluded.current_rule, current_scheme = excluded.current_scheme, current_number = excluded.current_number,
            updated_at = excluded.updated_at`,
-        [r.agentUUID, r.companyId, JSON.stringify(r.rules), r.schemes === null ? null : JSON.stringify(r.schemes), JSON.stringify(r.numbers), r.current.rule, r.current.scheme, r.current.number, this.now()],
+        [
+          r.agentUUID,
+          r.companyId,
+          JSON.stringify(r.rules),
+          r.schemes === null ? null : JSON.stringify(r.schemes),
+          JSON.stringify(r.numbers),
+          r.current.rule,
+          r.current.scheme,
+          r.current.number,
+          this.now(),
+        ],
       )
       const copy = structuredClone(r)
       this.routes.set(r.agentUUID, copy)

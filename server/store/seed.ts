@@ -58,10 +58,30 @@ export function seedDemo(dir: Directory): void {
     })
   }
   // cond_routing 2: the demo's agents answer on the web phone or on a SIP phone.
-  dir.queues.set('QU_SALES', { id: 'QU_SALES', companyId: DEMO_COMPANY, name: 'Sales', settings: { ...DEFAULT_QUEUE_SETTINGS, cond_routing: 2 } })
-  dir.queues.set('QU_SUPPORT', { id: 'QU_SUPPORT', companyId: DEMO_COMPANY, name: 'Support', settings: { ...DEFAULT_QUEUE_SETTINGS, cond_routing: 2 } })
-  dir.groups.set('GR_SALES', { id: 'GR_SALES', companyId: DEMO_COMPANY, name: 'Sales team', agentUUIDs: ['agt-1001', 'agt-1002', 'agt-1003'] })
-  dir.groups.set('GR_SUPPORT', { id: 'GR_SUPPORT', companyId: DEMO_COMPANY, name: 'Support team', agentUUIDs: ['agt-1003', 'agt-1004', 'agt-1005'] })
+  dir.queues.set('QU_SALES', {
+    id: 'QU_SALES',
+    companyId: DEMO_COMPANY,
+    name: 'Sales',
+    settings: { ...DEFAULT_QUEUE_SETTINGS, cond_routing: 2 },
+  })
+  dir.queues.set('QU_SUPPORT', {
+    id: 'QU_SUPPORT',
+    companyId: DEMO_COMPANY,
+    name: 'Support',
+    settings: { ...DEFAULT_QUEUE_SETTINGS, cond_routing: 2 },
+  })
+  dir.groups.set('GR_SALES', {
+    id: 'GR_SALES',
+    companyId: DEMO_COMPANY,
+    name: 'Sales team',
+    agentUUIDs: ['agt-1001', 'agt-1002', 'agt-1003'],
+  })
+  dir.groups.set('GR_SUPPORT', {
+    id: 'GR_SUPPORT',
+    companyId: DEMO_COMPANY,
+    name: 'Support team',
+    agentUUIDs: ['agt-1003', 'agt-1004', 'agt-1005'],
+  })
   dir.routing = [
     { queueId: 'QU_SALES', groupId: 'GR_SALES', priority: 1, id: 'GR_RO_SALES', companyId: DEMO_COMPANY },
     { queueId: 'QU_SUPPORT', groupId: 'GR_SUPPORT', priority: 1, id: 'GR_RO_SUPPORT', companyId: DEMO_COMPANY },

@@ -1,55 +1,55 @@
 /**
  * G.711 mu-law (PCMU) codec. Tables are built lazily on first use (nothing runs at import time).
  */
-let decodeTable: Int16Array | undefined;
-let encodeTable: Uint8Array | undefined;
+let decodeTable: Int16Array | undefined
+let encodeTable: Uint8Array | undefined
 
 function ulawDecodeSample(u: number): number {
-  const v = ~u & 0xff;
-  const sign = v & 0x80;
-  const exponent = (v >> 4) & 0x07;
-  const mantissa = v & 0x0f;
-  const magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
-  return sign ? -magnitude : magnitude;
+  const v = ~u & 0xff
+  const sign = v & 0x80
+  const exponent = (v >> 4) & 0x07
+  const mantissa = v & 0x0f
+  const magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
+  return sign ? -magnitude : magnitude
 }
 
 function ulawEncodeSample(sample: number): number {
-  const BIAS = 0x84;
-  const CLIP = 32635;
-  let pcm = sample;
-  const sign = pcm < 0 ? 0x80 : 0;
-  if (sign) pcm = -pcm;
-  if (pcm > CLIP) pcm = CLIP;
-  pcm += BIAS;
-  let exponent = 7;
-  for (let mask = 0x4000; (pcm & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
-  const mantissa = (pcm >> (exponent + 3)) & 0x0f;
-  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+  const BIAS = 0x84
+  const CLIP = 32635
+  let pcm = sample
+  const sign = pcm < 0 ? 0x80 : 0
+  if (sign) pcm = -pcm
+  if (pcm > CLIP) pcm = CLIP
+  pcm += BIAS
+  let exponent = 7
+  for (let mask = 0x4000; (pcm & mask) === 0 && exponent > 0; mask >>= 1) exponent--
+  const mantissa = (pcm >> (exponent + 3)) & 0x0f
+  return ~(sign | (exponent << 4) | mantissa) & 0xff
 }
 
 function tables(): { dec: Int16Array; enc: Uint8Array } {
   if (!decodeTable || !encodeTable) {
-    decodeTable = new Int16Array(256);
-    for (let i = 0; i < 256; i++) decodeTable[i] = ulawDecodeSample(i);
-    encodeTable = new Uint8Array(65536);
-    for (let i = 0; i < 65536; i++) encodeTable[i] = ulawEncodeSample(i - 32768);
+    decodeTable = new Int16Array(256)
+    for (let i = 0; i < 256; i++) decodeTable[i] = ulawDecodeSample(i)
+    encodeTable = new Uint8Array(65536)
+    for (let i = 0; i < 65536; i++) encodeTable[i] = ulawEncodeSample(i - 32768)
   }
-  return { dec: decodeTable, enc: encodeTable };
+  return { dec: decodeTable, enc: encodeTable }
 }
 
 /** Decodes mu-law bytes into PCM16 samples. */
 export function decodeUlaw(payload: Uint8Array, out = new Int16Array(payload.length)): Int16Array {
-  const { dec } = tables();
-  for (let i = 0; i < payload.length; i++) out[i] = dec[payload[i]!]!;
-  return out;
+  const { dec } = tables()
+  for (let i = 0; i < payload.length; i++) out[i] = dec[payload[i]!]!
+  return out
 }
 
 /** Encodes PCM16 samples into mu-law bytes. */
 export function encodeUlaw(pcm: Int16Array, out: Uint8Array = Buffer.alloc(pcm.length)): Uint8Array {
-  const { enc } = tables();
-  for (let i = 0; i < pcm.length; i++) out[i] = enc[pcm[i]! + 32768]!;
-  return out;
+  const { enc } = tables()
+  for (let i = 0; i < pcm.length; i++) out[i] = enc[pcm[i]! + 32768]!
+  return out
 }
 
 /** mu-law byte for digital silence. */
-export const ULAW_SILENCE = 0xff;
+export const ULAW_SILENCE = 0xff

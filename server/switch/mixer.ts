@@ -1,52 +1,55 @@
-import { randomUUID } from 'node:crypto';
-import { FRAME_SAMPLES, rms, type AudioSource } from './audio.js';
-import { MediaClock } from './clock.js';
-import type { Logger } from '../util/logger.js';
-import { silentLogger } from '../util/logger.js';
+import { randomUUID } from 'node:crypto'
+import { FRAME_SAMPLES, rms, type AudioSource } from './audio'
+import { MediaClock } from './clock'
+import type { Logger } from '../util/logger'
+import { silentLogger } from '../util/logger'
 
 /** Anything the mixer can pull received audio from and push audio to (MediaLeg implements it). */
 export interface AudioPort {
-  readFrame(): Int16Array | undefined;
-  sendFrame(frame: Int16Array): void;
+  readFrame(): Int16Array | undefined
+  sendFrame(frame: Int16Array): void
 }
 
 /** A sink receiving, every tick, one frame per channel (e.g. a Recorder). */
 export interface FrameSink {
-  write(frames: readonly Int16Array[]): void;
+  write(frames: readonly Int16Array[]): void
 }
 
 export interface ParticipantOptions {
-  label?: string;
+  label?: string
   /** What this participant sends is not heard by the others. */
-  muted?: boolean;
+  muted?: boolean
   /** Replace what this participant hears (e.g. music on hold). */
-  source?: AudioSource;
+  source?: AudioSource
 }
 
 export class Participant {
-  readonly id = randomUUID().slice(0, 8);
-  label: string;
-  muted: boolean;
-  source: AudioSource | undefined;
+  readonly id = randomUUID().slice(0, 8)
+  label: string
+  muted: boolean
+  source: AudioSource | undefined
   /** Last frame received from this participant (zeros when none arrived this tick). */
-  readonly input = new Int16Array(FRAME_SAMPLES);
+  readonly input = new Int16Array(FRAME_SAMPLES)
   /** Last frame sent to this participant. */
-  readonly output = new Int16Array(FRAME_SAMPLES);
-  inputRms = 0;
-  outputRms = 0;
+  readonly output = new Int16Array(FRAME_SAMPLES)
+  inputRms = 0
+  outputRms = 0
   /** Ticks on which no frame was available from the network. */
-  underruns = 0;
-  constructor(readonly port: AudioPort, opts: ParticipantOptions) {
-    this.label = opts.label ?? this.id;
-    this.muted = opts.muted ?? false;
-    this.source = opts.source;
+  underruns = 0
+  constructor(
+    readonly port: AudioPort,
+    opts: ParticipantOptions,
+  ) {
+    this.label = opts.label ?? this.id
+    this.muted = opts.muted ?? false
+    this.source = opts.source
   }
 }
 
 export interface MixerOptions {
-  logger?: Logger;
+  logger?: Logger
   /** Called after every tick (for metrics/tests). */
-  onTick?: (tick: number) => void;
+  onTick?: (tick: number) => void
 }
 
 /**
@@ -57,61 +60,61 @@ export interface MixerOptions {
  * Owns one MediaClock; close() stops it and detaches everything.
  */
 export class Mixer {
-  readonly #participants: Participant[] = [];
+  private readonly members: Participant[] = []
   /** Each sink's channels: the participants whose inputs are summed into each channel. */
-  readonly #sinks = new Map<FrameSink, Participant[][]>();
-  readonly #clock: MediaClock;
-  readonly #sum = new Int32Array(FRAME_SAMPLES);
-  readonly #silence = new Int16Array(FRAME_SAMPLES);
-  readonly #chanSum = new Int32Array(FRAME_SAMPLES);
-  readonly #log: Logger;
-  readonly #onTick: ((tick: number) => void) | undefined;
-  #closed = false;
-  ticks = 0;
+  private readonly sinks = new Map<FrameSink, Participant[][]>()
+  private readonly clock: MediaClock
+  private readonly sum = new Int32Array(FRAME_SAMPLES)
+  private readonly silence = new Int16Array(FRAME_SAMPLES)
+  private readonly chanSum = new Int32Array(FRAME_SAMPLES)
+  private readonly log: Logger
+  private readonly onTick: ((tick: number) => void) | undefined
+  private closed = false
+  ticks = 0
 
   constructor(opts: MixerOptions = {}) {
-    this.#log = opts.logger ?? silentLogger;
-    this.#onTick = opts.onTick;
-    this.#clock = new MediaClock((t) => this.#tick(t));
+    this.log = opts.logger ?? silentLogger
+    this.onTick = opts.onTick
+    this.clock = new MediaClock((t) => this.tick(t))
   }
 
   get participants(): readonly Participant[] {
-    return this.#participants;
+    return this.members
   }
 
   get clockSkippedTicks(): number {
-    return this.#clock.skipped;
+    return this.clock.skipped
   }
 
   add(port: AudioPort, opts: ParticipantOptions = {}): Participant {
-    if (this.#closed) throw new Error('mixer closed');
-    const p = new Participant(port, opts);
-    this.#participants.push(p);
-    this.#log.debug(`mixer: + ${p.label} (${this.#participants.length})`);
-    if (!this.#clock.running) this.#clock.start();
-    return p;
+    if (this.closed) throw new Error('mixer closed')
+    const p = new Participant(port, opts)
+    this.members.push(p)
+    this.log.debug(`mixer: + ${p.label} (${this.members.length})`)
+    if (!this.clock.running) this.clock.start()
+    return p
   }
 
   remove(p: Participant): void {
-    const i = this.#participants.indexOf(p);
-    if (i >= 0) this.#participants.splice(i, 1);
-    for (const chans of this.#sinks.values()) {
+    const i = this.members.indexOf(p)
+    if (i >= 0) this.members.splice(i, 1)
+    for (const chans of this.sinks.values()) {
       // The channel layout stays; a channel nobody is left in records silence.
       for (const ch of chans) {
-        const j = ch.indexOf(p);
-        if (j >= 0) ch.splice(j, 1);
+        const j = ch.indexOf(p)
+        if (j >= 0) ch.splice(j, 1)
       }
     }
-    if (this.#participants.length === 0) this.#clock.stop();
+    if (this.members.length === 0) this.clock.stop()
   }
 
   setMuted(p: Participant, muted: boolean): void {
-    p.muted = muted;
+    p.muted = muted
   }
 
   /** Replace what `p` hears with `source` (undefined restores the mix). */
   setSource(p: Participant, source: AudioSource | undefined): void {
-    p.source = source;
+    p.source = source
   }
 
   /**
@@ -119,75 +122,75 @@ export class Mixer {
    * or the sum of a group's inputs (e.g. every agent-side leg of a call in one channel).
    */
   attach(sink: FrameSink, channels: readonly (Participant | readonly Participant[])[]): () => void {
-    this.#sinks.set(
+    this.sinks.set(
       sink,
       channels.map((c) => (Array.isArray(c) ? [...(c as readonly Participant[])] : [c as Participant])),
-    );
-    return () => this.#sinks.delete(sink);
+    )
+    return () => this.sinks.delete(sink)
   }
 
   /** Adds `p` to channel `channel` of an attached sink (a leg that joined a recorded call). */
   joinChannel(sink: FrameSink, channel: number, p: Participant): void {
-    const ch = this.#sinks.get(sink)?.[channel];
-    if (ch && !ch.includes(p)) ch.push(p);
+    const ch = this.sinks.get(sink)?.[channel]
+    if (ch && !ch.includes(p)) ch.push(p)
   }
 
   close(): void {
-    this.#closed = true;
-    this.#clock.stop();
-    this.#participants.length = 0;
-    this.#sinks.clear();
+    this.closed = true
+    this.clock.stop()
+    this.members.length = 0
+    this.sinks.clear()
   }
 
-  #tick(tick: number): void {
-    const ps = this.#participants;
-    const sum = this.#sum;
-    sum.fill(0);
+  private tick(tick: number): void {
+    const ps = this.members
+    const sum = this.sum
+    sum.fill(0)
     for (const p of ps) {
-      const f = p.port.readFrame();
-      if (f) p.input.set(f.length === FRAME_SAMPLES ? f : f.subarray(0, FRAME_SAMPLES));
+      const f = p.port.readFrame()
+      if (f) p.input.set(f.length === FRAME_SAMPLES ? f : f.subarray(0, FRAME_SAMPLES))
       else {
-        p.input.fill(0);
-        p.underruns++;
+        p.input.fill(0)
+        p.underruns++
       }
-      if (p.muted) p.input.fill(0);
-      p.inputRms = rms(p.input);
-      if (!p.muted) for (let i = 0; i < FRAME_SAMPLES; i++) sum[i]! += p.input[i]!;
+      if (p.muted) p.input.fill(0)
+      p.inputRms = rms(p.input)
+      if (!p.muted) for (let i = 0; i < FRAME_SAMPLES; i++) sum[i]! += p.input[i]!
     }
     for (const p of ps) {
-      const out = p.output;
-      if (p.source) p.source.read(out);
+      const out = p.output
+      if (p.source) p.source.read(out)
       else {
         for (let i = 0; i < FRAME_SAMPLES; i++) {
-          const v = sum[i]! - p.input[i]!;
-          out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+          const v = sum[i]! - p.input[i]!
+          out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
         }
       }
-      p.outputRms = rms(out);
+      p.outputRms = rms(out)
       try {
-        p.port.sendFrame(out);
+        p.port.sendFrame(out)
       } catch (e) {
-        this.#log.warn(`mixer: send to ${p.label} failed: ${String(e)}`);
+        this.log.warn(`mixer: send to ${p.label} failed: ${String(e)}`)
       }
     }
-    for (const [sink, chans] of this.#sinks) {
-      sink.write(chans.map((ch) => this.#channelFrame(ch)));
+    for (const [sink, chans] of this.sinks) {
+      sink.write(chans.map((ch) => this.channelFrame(ch)))
     }
-    this.ticks++;
-    this.#onTick?.(tick);
+    this.ticks++
+    this.onTick?.(tick)
   }
 
-  #channelFrame(ch: readonly Participant[]): Int16Array {
-    if (ch.length === 0) return this.#silence;
-    if (ch.length === 1) return ch[0]!.input;
-    const sum = this.#chanSum;
-    sum.fill(0);
-    for (const p of ch) for (let i = 0; i < FRAME_SAMPLES; i++) sum[i]! += p.input[i]!;
-    const out = new Int16Array(FRAME_SAMPLES);
+  private channelFrame(ch: readonly Participant[]): Int16Array {
+    if (ch.length === 0) return this.silence
+    if (ch.length === 1) return ch[0]!.input
+    const sum = this.chanSum
+    sum.fill(0)
+    for (const p of ch) for (let i = 0; i < FRAME_SAMPLES; i++) sum[i]! += p.input[i]!
+    const out = new Int16Array(FRAME_SAMPLES)
     for (let i = 0; i < FRAME_SAMPLES; i++) {
-      const v = sum[i]!;
-      out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      const v = sum[i]!
+      out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
     }
-    return out;
+    return out
   }
 }

@@ -12,52 +12,52 @@ import {
   type UserAgentCoreConfiguration,
   type UserAgentCoreDelegate,
   type Body,
-} from 'sip.js/lib/core/index.js';
-import { randomBytes } from 'node:crypto';
-import type { Logger } from '../util/logger.js';
+} from 'sip.js/lib/core/index.js'
+import { randomBytes } from 'node:crypto'
+import type { Logger } from '../util/logger'
 
-export const ALLOW = 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO';
+export const ALLOW = 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO'
 
 export function sdpBody(sdp: string): Body {
-  return { contentDisposition: 'session', contentType: 'application/sdp', content: sdp };
+  return { contentDisposition: 'session', contentType: 'application/sdp', content: sdp }
 }
 
 export function randomToken(n = 10): string {
-  return randomBytes(n).toString('base64url').replace(/[-_]/g, 'x').slice(0, n);
+  return randomBytes(n).toString('base64url').replace(/[-_]/g, 'x').slice(0, n)
 }
 
 /** A sip.js LoggerFactory that forwards to our Logger (sip.js's console output disabled). */
 export function sipLoggerFactory(log: Logger): LoggerFactory {
-  const f = new LoggerFactory();
-  f.builtinEnabled = false;
-  f.level = 1; // warn
+  const f = new LoggerFactory()
+  f.builtinEnabled = false
+  f.level = 1 // warn
   f.connector = (level, category, _label, content) => {
-    const msg = `${category}: ${String(content)}`;
-    if (level === 'error') log.error(msg);
-    else if (level === 'warn') log.warn(msg);
-    else log.debug(msg);
-  };
-  return f;
+    const msg = `${category}: ${String(content)}`
+    if (level === 'error') log.error(msg)
+    else if (level === 'warn') log.warn(msg)
+    else log.debug(msg)
+  }
+  return f
 }
 
 export function makeContact(user: string, host: string): Contact {
-  const uri = new URI('sip', user, host, undefined, { transport: 'ws' });
+  const uri = new URI('sip', user, host, undefined, { transport: 'ws' })
   return {
     pubGruu: undefined,
     tempGruu: undefined,
     uri,
     toString: () => `<${uri.toString()}>`,
-  };
+  }
 }
 
 export interface CoreParams {
-  aor: URI;
-  contact: Contact;
-  viaHost: string;
-  transport: Transport;
-  loggerFactory: LoggerFactory;
-  displayName?: string;
-  userAgent?: string;
+  aor: URI
+  contact: Contact
+  viaHost: string
+  transport: Transport
+  loggerFactory: LoggerFactory
+  displayName?: string
+  userAgent?: string
 }
 
 /**
@@ -81,6 +81,6 @@ export function createCore(p: CoreParams, delegate: UserAgentCoreDelegate = {}):
     viaHost: p.viaHost,
     authenticationFactory: () => undefined,
     transportAccessor: () => p.transport,
-  };
-  return new UserAgentCore(config, delegate);
+  }
+  return new UserAgentCore(config, delegate)
 }

@@ -7,30 +7,30 @@ import {
   type Session,
   type UserAgentCore,
   type URI,
-} from 'sip.js/lib/core/index.js';
-import { TypedEmitter } from '../util/emitter.js';
-import type { Logger } from '../util/logger.js';
-import { ALLOW, sdpBody } from './sipCore.js';
+} from 'sip.js/lib/core/index.js'
+import { TypedEmitter } from '../util/emitter'
+import type { Logger } from '../util/logger'
+import { ALLOW, sdpBody } from './sipCore'
 
-export type SipLegState = 'offered' | 'inviting' | 'early' | 'confirmed' | 'terminated';
+export type SipLegState = 'offered' | 'inviting' | 'early' | 'confirmed' | 'terminated'
 
 export interface SipLegEvents {
   /** UAC: provisional response (180/183). */
-  progress: [status: number, reason: string];
+  progress: [status: number, reason: string]
   /** UAC: 2xx to the initial INVITE (ACK already sent); carries the answer SDP. */
-  accepted: [answerSdp: string];
+  accepted: [answerSdp: string]
   /** UAC: final non-2xx (486 busy, 603 decline, 487 after our CANCEL, 408 ...). */
-  rejected: [status: number, reason: string];
+  rejected: [status: number, reason: string]
   /** UAS: the caller sent CANCEL (we answered 487). */
-  cancelled: [];
+  cancelled: []
   /** UAS: ACK for our 2xx arrived. */
-  confirmed: [];
+  confirmed: []
   /** The remote sent BYE (already answered 200). */
-  bye: [];
+  bye: []
   /** SIP INFO (e.g. application/dtmf-relay). */
-  info: [contentType: string, body: string];
+  info: [contentType: string, body: string]
   /** The leg is over for whatever reason; emitted exactly once. */
-  ended: [reason: string];
+  ended: [reason: string]
 }
 
 export class SipError extends Error {
@@ -38,7 +38,7 @@ export class SipError extends Error {
     readonly status: number,
     reason: string,
   ) {
-    super(`SIP ${status} ${reason}`);
+    super(`SIP ${status} ${reason}`)
   }
 }
 
@@ -49,280 +49,280 @@ export class SipError extends Error {
  * `onReoffer` callback (set by the media owner); our own re-INVITEs go through `reinvite()`.
  */
 export class SipLeg extends TypedEmitter<SipLegEvents> {
-  readonly callId: string;
-  readonly role: 'uas' | 'uac';
-  state: SipLegState;
+  readonly callId: string
+  readonly role: 'uas' | 'uac'
+  state: SipLegState
   /** Answers a remote re-offer (returns our answer SDP). Unset = 488. */
-  onReoffer: ((offerSdp: string) => Promise<string>) | undefined;
+  onReoffer: ((offerSdp: string) => Promise<string>) | undefined
   /** UAS: the initial INVITE; UAC: undefined. */
-  readonly request: IncomingRequestMessage | undefined;
-  readonly #core: UserAgentCore;
-  readonly #contactHeader: string;
-  readonly #log: Logger;
-  readonly #release: () => void;
-  #uas: IncomingInviteRequest | undefined;
-  #uac: OutgoingInviteRequest | undefined;
-  #session: Session | undefined;
-  #cancelRequested = false;
-  #endReason: string | undefined;
-  #timers = new Set<NodeJS.Timeout>();
+  readonly request: IncomingRequestMessage | undefined
+  private readonly core: UserAgentCore
+  private readonly contactHeader: string
+  private readonly log: Logger
+  private readonly release: () => void
+  private uas: IncomingInviteRequest | undefined
+  private uac: OutgoingInviteRequest | undefined
+  private session: Session | undefined
+  private cancelRequested = false
+  private endedBecause: string | undefined
+  private timers = new Set<NodeJS.Timeout>()
 
   /** @internal use SipWsServer */
   constructor(p: {
-    callId: string;
-    role: 'uas' | 'uac';
-    core: UserAgentCore;
-    contactHeader: string;
-    log: Logger;
-    release: () => void;
-    request?: IncomingRequestMessage;
-    connectionId?: string;
+    callId: string
+    role: 'uas' | 'uac'
+    core: UserAgentCore
+    contactHeader: string
+    log: Logger
+    release: () => void
+    request?: IncomingRequestMessage
+    connectionId?: string
   }) {
-    super();
-    this.callId = p.callId;
-    this.role = p.role;
-    this.state = p.role === 'uas' ? 'offered' : 'inviting';
-    this.#core = p.core;
-    this.#contactHeader = p.contactHeader;
-    this.#log = p.log;
-    this.#release = p.release;
-    this.request = p.request;
-    this.connectionId = p.connectionId;
+    super()
+    this.callId = p.callId
+    this.role = p.role
+    this.state = p.role === 'uas' ? 'offered' : 'inviting'
+    this.core = p.core
+    this.contactHeader = p.contactHeader
+    this.log = p.log
+    this.release = p.release
+    this.request = p.request
+    this.connectionId = p.connectionId
   }
 
   /** The WebSocket connection the dialog runs over (to tell a trunk from a phone). */
-  readonly connectionId: string | undefined;
+  readonly connectionId: string | undefined
 
   get ended(): boolean {
-    return this.state === 'terminated';
+    return this.state === 'terminated'
   }
   get endReason(): string | undefined {
-    return this.#endReason;
+    return this.endedBecause
   }
 
   /** UAS: remote offer of the initial INVITE ('' when the INVITE had no body). */
   get remoteOffer(): string {
-    return this.request ? (getBody(this.request)?.content ?? '') : '';
+    return this.request ? (getBody(this.request)?.content ?? '') : ''
   }
   /** From URI of the initial request (the caller for UAS legs). */
   get remoteUri(): URI | undefined {
-    return this.request?.from.uri ?? this.#session?.remoteURI;
+    return this.request?.from.uri ?? this.session?.remoteURI
   }
 
   /** @internal the server's core delivered the initial INVITE to this leg */
   bindUas(uas: IncomingInviteRequest): void {
-    this.#uas = uas;
+    this.uas = uas
     uas.delegate = {
       onCancel: () => {
-        if (this.state !== 'offered' && this.state !== 'early') return;
-        uas.reject({ statusCode: 487 });
-        this.emit('cancelled');
-        this.#end('cancelled');
+        if (this.state !== 'offered' && this.state !== 'early') return
+        uas.reject({ statusCode: 487 })
+        this.emit('cancelled')
+        this.end('cancelled')
       },
-      onTransportError: () => this.#end('transport-error'),
-    };
+      onTransportError: () => this.end('transport-error'),
+    }
   }
 
   /** UAS: 180 Ringing (or 183 with SDP for early media). */
   progress(statusCode = 180, sdp?: string): void {
-    if (!this.#uas || (this.state !== 'offered' && this.state !== 'early')) return;
-    this.#uas.progress({ statusCode, ...(sdp ? { body: sdpBody(sdp) } : {}) });
-    this.state = 'early';
+    if (!this.uas || (this.state !== 'offered' && this.state !== 'early')) return
+    this.uas.progress({ statusCode, ...(sdp ? { body: sdpBody(sdp) } : {}) })
+    this.state = 'early'
   }
 
   /** UAS: 200 OK with our answer. */
   accept(answerSdp: string): void {
-    if (!this.#uas || (this.state !== 'offered' && this.state !== 'early')) throw new Error(`cannot accept in ${this.state}`);
-    const res = this.#uas.accept({ statusCode: 200, body: sdpBody(answerSdp), extraHeaders: [ALLOW] });
-    this.state = 'confirmed';
-    this.#bindSession(res.session);
+    if (!this.uas || (this.state !== 'offered' && this.state !== 'early')) throw new Error(`cannot accept in ${this.state}`)
+    const res = this.uas.accept({ statusCode: 200, body: sdpBody(answerSdp), extraHeaders: [ALLOW] })
+    this.state = 'confirmed'
+    this.bindSession(res.session)
   }
 
   /** UAS: final error response. */
   reject(statusCode = 480, reasonPhrase?: string): void {
-    if (!this.#uas || (this.state !== 'offered' && this.state !== 'early')) return;
-    this.#uas.reject({ statusCode, ...(reasonPhrase ? { reasonPhrase } : {}) });
-    this.#end(`rejected-${statusCode}`);
+    if (!this.uas || (this.state !== 'offered' && this.state !== 'early')) return
+    this.uas.reject({ statusCode, ...(reasonPhrase ? { reasonPhrase } : {}) })
+    this.end(`rejected-${statusCode}`)
   }
 
   /** @internal UAC: sends the initial INVITE built by the server. */
   bindUac(send: (delegate: Parameters<UserAgentCore['invite']>[1]) => OutgoingInviteRequest): void {
-    this.#uac = send({
+    this.uac = send({
       onTrying: () => undefined,
       onProgress: (r) => {
-        const m = r.message;
-        if (this.state === 'inviting') this.state = 'early';
-        this.emit('progress', m.statusCode ?? 180, m.reasonPhrase ?? '');
+        const m = r.message
+        if (this.state === 'inviting') this.state = 'early'
+        this.emit('progress', m.statusCode ?? 180, m.reasonPhrase ?? '')
       },
       onAccept: (r) => {
-        r.ack();
-        this.#bindSession(r.session);
-        if (this.#cancelRequested || this.state === 'terminated') {
+        r.ack()
+        this.bindSession(r.session)
+        if (this.cancelRequested || this.state === 'terminated') {
           // 200 crossed our CANCEL: confirm and hang up at once.
-          this.bye().catch(() => undefined);
-          return;
+          this.bye().catch(() => undefined)
+          return
         }
-        this.state = 'confirmed';
-        this.emit('accepted', getBody(r.message)?.content ?? '');
+        this.state = 'confirmed'
+        this.emit('accepted', getBody(r.message)?.content ?? '')
       },
-      onRedirect: (r) => this.#uacFailed(r.message),
-      onReject: (r) => this.#uacFailed(r.message),
-    });
+      onRedirect: (r) => this.uacFailed(r.message),
+      onReject: (r) => this.uacFailed(r.message),
+    })
   }
 
   /** UAC: CANCEL a pending INVITE (no-op once answered; use bye()). */
   cancel(reason?: string): void {
-    if (this.role !== 'uac' || (this.state !== 'inviting' && this.state !== 'early')) return;
-    this.#cancelRequested = true;
-    this.#uac?.cancel(reason);
+    if (this.role !== 'uac' || (this.state !== 'inviting' && this.state !== 'early')) return
+    this.cancelRequested = true
+    this.uac?.cancel(reason)
     // If the far end never answers the CANCEL with 487, give up after a while.
-    this.#timer(() => this.#end('cancelled'), 5000);
+    this.timer(() => this.end('cancelled'), 5000)
   }
 
   /** Sends a re-INVITE with `offerSdp`; resolves with the answer SDP. */
   reinvite(offerSdp: string, timeoutMs = 10_000): Promise<string> {
-    const session = this.#session;
-    if (!session || this.state !== 'confirmed') return Promise.reject(new Error(`cannot re-INVITE in ${this.state}`));
+    const session = this.session
+    if (!session || this.state !== 'confirmed') return Promise.reject(new Error(`cannot re-INVITE in ${this.state}`))
     return new Promise<string>((resolve, reject) => {
-      const t = this.#timer(() => reject(new Error('re-INVITE timeout')), timeoutMs);
+      const t = this.timer(() => reject(new Error('re-INVITE timeout')), timeoutMs)
       const done = (): void => {
-        clearTimeout(t);
-        this.#timers.delete(t);
-      };
+        clearTimeout(t)
+        this.timers.delete(t)
+      }
       session.invite(
         {
           onAccept: (r) => {
-            done();
-            r.ack();
-            resolve(getBody(r.message)?.content ?? '');
+            done()
+            r.ack()
+            resolve(getBody(r.message)?.content ?? '')
           },
           onReject: (r) => {
-            done();
-            reject(new SipError(r.message.statusCode ?? 500, r.message.reasonPhrase ?? ''));
+            done()
+            reject(new SipError(r.message.statusCode ?? 500, r.message.reasonPhrase ?? ''))
           },
           onRedirect: (r) => {
-            done();
-            reject(new SipError(r.message.statusCode ?? 300, r.message.reasonPhrase ?? ''));
+            done()
+            reject(new SipError(r.message.statusCode ?? 300, r.message.reasonPhrase ?? ''))
           },
         },
-        { body: sdpBody(offerSdp), extraHeaders: [this.#contactHeader, ALLOW] },
-      );
-    });
+        { body: sdpBody(offerSdp), extraHeaders: [this.contactHeader, ALLOW] },
+      )
+    })
   }
 
   /** Hangs up: BYE when confirmed, CANCEL when inviting, 480 when offered. Resolves when done. */
   async hangup(): Promise<void> {
     switch (this.state) {
       case 'confirmed':
-        return this.bye();
+        return this.bye()
       case 'inviting':
       case 'early':
         if (this.role === 'uac') {
-          this.cancel();
-          await this.waitFor('ended', 6000).catch(() => undefined);
-        } else this.reject(480);
-        return;
+          this.cancel()
+          await this.waitFor('ended', 6000).catch(() => undefined)
+        } else this.reject(480)
+        return
       case 'offered':
-        this.reject(480);
-        return;
+        this.reject(480)
+        return
       default:
-        return;
+        return
     }
   }
 
   /** Sends BYE and resolves on its final response (or after 4 s). */
   bye(): Promise<void> {
-    const session = this.#session;
+    const session = this.session
     if (!session || this.state === 'terminated') {
-      this.#end('bye-local');
-      return Promise.resolve();
+      this.end('bye-local')
+      return Promise.resolve()
     }
-    this.state = 'terminated';
+    this.state = 'terminated'
     return new Promise<void>((resolve) => {
       const finish = (): void => {
-        clearTimeout(t);
-        this.#timers.delete(t);
-        this.#end('bye-local');
-        resolve();
-      };
-      const t = this.#timer(finish, 4000);
-      session.bye({ onAccept: finish, onReject: finish, onRedirect: finish });
-    });
+        clearTimeout(t)
+        this.timers.delete(t)
+        this.end('bye-local')
+        resolve()
+      }
+      const t = this.timer(finish, 4000)
+      session.bye({ onAccept: finish, onReject: finish, onRedirect: finish })
+    })
   }
 
   /** Ends the leg locally without signalling (e.g. transport closed). */
   close(reason = 'closed'): void {
-    this.#end(reason);
+    this.end(reason)
   }
 
-  #uacFailed(m: IncomingResponseMessage): void {
-    const status = m.statusCode ?? 500;
-    this.emit('rejected', status, m.reasonPhrase ?? '');
-    this.#end(this.#cancelRequested ? 'cancelled' : `rejected-${status}`);
+  private uacFailed(m: IncomingResponseMessage): void {
+    const status = m.statusCode ?? 500
+    this.emit('rejected', status, m.reasonPhrase ?? '')
+    this.end(this.cancelRequested ? 'cancelled' : `rejected-${status}`)
   }
 
-  #bindSession(session: Session): void {
-    this.#session = session;
+  private bindSession(session: Session): void {
+    this.session = session
     session.delegate = {
       onAck: () => {
-        this.emit('confirmed');
+        this.emit('confirmed')
       },
       onAckTimeout: () => {
-        this.#log.warn(`leg ${this.callId}: no ACK for 2xx`);
-        this.bye().catch(() => undefined);
+        this.log.warn(`leg ${this.callId}: no ACK for 2xx`)
+        this.bye().catch(() => undefined)
       },
       onBye: (req) => {
-        req.accept();
-        this.state = 'terminated';
-        this.emit('bye');
-        this.#end('bye-remote');
+        req.accept()
+        this.state = 'terminated'
+        this.emit('bye')
+        this.end('bye-remote')
       },
       onInfo: (req) => {
-        const b = getBody(req.message);
-        req.accept();
-        if (b) this.emit('info', b.contentType, b.content);
+        const b = getBody(req.message)
+        req.accept()
+        if (b) this.emit('info', b.contentType, b.content)
       },
       onInvite: (req) => {
-        const b = getBody(req.message);
-        const handler = this.onReoffer;
+        const b = getBody(req.message)
+        const handler = this.onReoffer
         if (!b || !handler) {
-          req.reject({ statusCode: 488 });
-          return;
+          req.reject({ statusCode: 488 })
+          return
         }
         handler(b.content).then(
           (answer) => {
             // A 2xx to a re-INVITE (target refresh) must carry Contact (RFC 3261 12.2.2); sip.js's
             // ReInviteUserAgentServer does not add one, so we do.
-            req.accept({ statusCode: 200, body: sdpBody(answer), extraHeaders: [this.#contactHeader, ALLOW] });
+            req.accept({ statusCode: 200, body: sdpBody(answer), extraHeaders: [this.contactHeader, ALLOW] })
           },
           (e: unknown) => {
-            this.#log.warn(`leg ${this.callId}: re-offer failed: ${String(e)}`);
-            req.reject({ statusCode: 488 });
+            this.log.warn(`leg ${this.callId}: re-offer failed: ${String(e)}`)
+            req.reject({ statusCode: 488 })
           },
-        );
+        )
       },
-    };
+    }
   }
 
-  #timer(fn: () => void, ms: number): NodeJS.Timeout {
+  private timer(fn: () => void, ms: number): NodeJS.Timeout {
     const t = setTimeout(() => {
-      this.#timers.delete(t);
-      fn();
-    }, ms);
-    this.#timers.add(t);
-    return t;
+      this.timers.delete(t)
+      fn()
+    }, ms)
+    this.timers.add(t)
+    return t
   }
 
-  #end(reason: string): void {
-    if (this.#endReason !== undefined) return;
-    this.#endReason = reason;
-    this.state = 'terminated';
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
-    this.emit('ended', reason);
-    this.#session?.dispose();
-    this.#core.dispose();
-    this.#release();
-    this.removeAllListeners();
+  private end(reason: string): void {
+    if (this.endedBecause !== undefined) return
+    this.endedBecause = reason
+    this.state = 'terminated'
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    this.emit('ended', reason)
+    this.session?.dispose()
+    this.core.dispose()
+    this.release()
+    this.removeAllListeners()
   }
 }

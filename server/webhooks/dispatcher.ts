@@ -99,7 +99,11 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
  * "equal jitter" (between half and all of the exponential delay), so that events that failed together
  * do not all come back at the same instant.
  */
-export function retryDelayMs(attempt: number, opts: Pick<DispatcherOptions, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  opts: Pick<DispatcherOptions, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** Math.max(0, attempt - 1))
   return Math.round(exp / 2 + random() * (exp / 2))
 }
@@ -233,7 +237,8 @@ export class WebhookDispatcher {
     // With every slot busy, a finishing delivery wakes the pump; otherwise sleep until the next entry is due
     // (never less than MIN_WAIT_MS, so that nothing can spin), and look again at least every pollMs.
     const saturated = this.inFlight.size >= this.options.concurrency
-    const wait = saturated || nextDue === null ? this.options.pollMs : Math.max(MIN_WAIT_MS, Math.min(this.options.pollMs, nextDue - this.now()))
+    const wait =
+      saturated || nextDue === null ? this.options.pollMs : Math.max(MIN_WAIT_MS, Math.min(this.options.pollMs, nextDue - this.now()))
     this.timer = setTimeout(() => {
       this.timer = undefined
       this.kick()
@@ -279,7 +284,11 @@ export class WebhookDispatcher {
       if (status < 200 || status > 299) error = `HTTP ${status}`
     } catch (err) {
       stopped = abort.signal.aborted && !timedOut
-      error = timedOut ? `timeout: no answer within ${this.options.timeoutMs} ms` : stopped ? 'aborted: the server stopped' : describeNetworkError(err)
+      error = timedOut
+        ? `timeout: no answer within ${this.options.timeoutMs} ms`
+        : stopped
+          ? 'aborted: the server stopped'
+          : describeNetworkError(err)
     } finally {
       clearTimeout(timer)
     }
@@ -335,11 +344,17 @@ export function buildCallEventBody(company: Company, input: CallEventInput, now:
   if (!CALL_CREATED_REASONS.includes(input.callCreatedReason as CallCreatedReason)) {
     throw new TypeError(`call event: callCreatedReason must be one of ${CALL_CREATED_REASONS.join(', ')}.`)
   }
-  if (typeof input.endCallCause !== 'string' || !input.endCallCause) throw new TypeError('call event: endCallCause is required when a call ends.')
+  if (typeof input.endCallCause !== 'string' || !input.endCallCause)
+    throw new TypeError('call event: endCallCause is required when a call ends.')
   if (input.endedBy !== 'EXTERNAL' && input.endedBy !== 'INTERNAL') throw new TypeError('call event: endedBy must be EXTERNAL or INTERNAL.')
-  if (input.callType !== 'IVR' && input.callType !== 'CALL' && input.callType !== 'CONFERENCE') throw new TypeError('call event: callType must be IVR, CALL or CONFERENCE.')
-  if (!isInt(input.duration) || !isInt(input.answerDuration)) throw new TypeError('call event: duration and answerDuration must be whole seconds.')
-  if (input.satisfaction !== undefined && (input.call_status !== 'ended' || typeof input.satisfaction !== 'string' || !/^[0-9*#]$/.test(input.satisfaction))) {
+  if (input.callType !== 'IVR' && input.callType !== 'CALL' && input.callType !== 'CONFERENCE')
+    throw new TypeError('call event: callType must be IVR, CALL or CONFERENCE.')
+  if (!isInt(input.duration) || !isInt(input.answerDuration))
+    throw new TypeError('call event: duration and answerDuration must be whole seconds.')
+  if (
+    input.satisfaction !== undefined &&
+    (input.call_status !== 'ended' || typeof input.satisfaction !== 'string' || !/^[0-9*#]$/.test(input.satisfaction))
+  ) {
     throw new TypeError('call event: satisfaction is one key (0-9, *, #), on ended only.')
   }
   return {

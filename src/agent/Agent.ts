@@ -206,7 +206,8 @@ export class Agent {
     const server = this.serverUrl()
     const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined)
     const WS = this.options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketCtor | undefined)
-    if (!fetchImpl || !WS) throw new SobotError('INVALID_PARAMETER', 'This environment has no fetch or WebSocket; pass them in the agent options.')
+    if (!fetchImpl || !WS)
+      throw new SobotError('INVALID_PARAMETER', 'This environment has no fetch or WebSocket; pass them in the agent options.')
     const commands = new CommandClient({
       server,
       fetch: fetchImpl,
@@ -218,7 +219,11 @@ export class Agent {
     let socket: CtiSocket | undefined
     let session: Session | undefined
     try {
-      const init = (await commands.send('init', { companyId: args.companyId, agent: args.agent, agentType: args.agentType }, { ...args.opts, park: false })) as unknown as WireInit & {
+      const init = (await commands.send(
+        'init',
+        { companyId: args.companyId, agent: args.agent, agentType: args.agentType },
+        { ...args.opts, park: false },
+      )) as unknown as WireInit & {
         agentStateInfo?: AgentStateInfo
         workStatusInfo?: WorkStatusInfo
       }
@@ -260,7 +265,11 @@ export class Agent {
       const own = session
       sock.bus.on('fatal', ({ reason }) => this.goOffline(own, reason))
       if (init.agentStateInfo) {
-        this.snap = applyEvent(INITIAL_SNAPSHOT, { messageID: 'EventAgentRegainStatus', agentStateInfo: init.agentStateInfo, workStatusInfo: init.workStatusInfo } as AnySobotEvent)
+        this.snap = applyEvent(INITIAL_SNAPSHOT, {
+          messageID: 'EventAgentRegainStatus',
+          agentStateInfo: init.agentStateInfo,
+          workStatusInfo: init.workStatusInfo,
+        } as AnySobotEvent)
       }
       this.session = session
       await sock.connect()
@@ -383,7 +392,9 @@ export class Agent {
       }
       // A web phone that cannot work (no secure context, no microphone) fails the login before it is sent.
       if (params.phoneType === 'webrtc' && !this.isMember) await (await this.phoneModule()).preflight(this.options.audioInputDeviceId)
-      const res = (await s.send('login', params, { signal: p.signal, timeoutMs: p.timeoutMs })) as unknown as LoginResult & { phone?: PhoneConfig }
+      const res = (await s.send('login', params, { signal: p.signal, timeoutMs: p.timeoutMs })) as unknown as LoginResult & {
+        phone?: PhoneConfig
+      }
       const { phone, ...result } = res
       if (phone && !this.isMember) {
         try {
@@ -438,7 +449,10 @@ export class Agent {
   }
 
   queryUnusedExts(p: Params<UnusedExtsParams, UnusedExtsResult> = {}): Promise<UnusedExtsResult> {
-    return this.command<UnusedExtsResult>('queryUnusedExts', p, () => ({ ext: optString('ext', p.ext, 32) ?? '', ...parsePage(p.currPage, p.pageSize) }))
+    return this.command<UnusedExtsResult>('queryUnusedExts', p, () => ({
+      ext: optString('ext', p.ext, 32) ?? '',
+      ...parsePage(p.currPage, p.pageSize),
+    }))
   }
 
   queryAgentJoinedQueues(p: Params<object, JoinedQueuesResult> = {}): Promise<JoinedQueuesResult> {
@@ -549,7 +563,8 @@ export class Agent {
 
   /** An agent cannot transfer to or consult itself (by work number or id, or its own extension). */
   private target(s: Session, t: { targetType: string; target: string }): Record<string, unknown> {
-    if ((t.targetType === '0' && t.target === s.agent) || (t.targetType === '2' && t.target === this.snap.thisDN)) throw new SobotError('TARGET_IS_SELF')
+    if ((t.targetType === '0' && t.target === s.agent) || (t.targetType === '2' && t.target === this.snap.thisDN))
+      throw new SobotError('TARGET_IS_SELF')
     return { ...t, agentType: s.agentType }
   }
 
@@ -646,7 +661,11 @@ export class Agent {
   // --- plumbing ------------------------------------------------------------------------------
 
   /** A call operation: parameters first, then the workStatus rule, then the command. */
-  private callCommand<R>(name: CallCommand, p: (Callbacks<R> & CommandOptions) | undefined, prepare?: (s: Session) => Record<string, unknown>): Promise<R> {
+  private callCommand<R>(
+    name: CallCommand,
+    p: (Callbacks<R> & CommandOptions) | undefined,
+    prepare?: (s: Session) => Record<string, unknown>,
+  ): Promise<R> {
     return this.command<R>(name, p, (s) => {
       const params = prepare ? prepare(s) : {}
       checkCallCommand(name, this.snap.workStatus)
@@ -657,7 +676,11 @@ export class Agent {
   /** Answers on the web phone (in the tab that owns the session). */
   private async answerOnPhone(): Promise<Success> {
     if (this.isMember) return (await this.requireSession().send('answer', {}, {})) as unknown as Success
-    if (!this.phone) throw new SobotError('PHONE_NOT_REGISTERED', 'answer() answers the web phone; with phoneType sip or pstn, answer on the phone itself.')
+    if (!this.phone)
+      throw new SobotError(
+        'PHONE_NOT_REGISTERED',
+        'answer() answers the web phone; with phoneType sip or pstn, answer on the phone itself.',
+      )
     await this.phone.answer()
     return { status: 'success' }
   }
@@ -689,8 +712,18 @@ export class Agent {
       inputDeviceId: this.options.audioInputDeviceId,
       outputDeviceId: this.options.audioOutputDeviceId,
       onStats: (st) =>
-        this.emitLocal('EventJanusLatency', { ping: st.ping, jitter: st.jitter, loss: (st.lossFraction * 100).toFixed(1), quality: st.quality, ctiPing: s.rttMs() }),
-      onUnregistered: (reason) => this.emitLocal('EventError', { errorCode: 'PHONE_NOT_REGISTERED', errorMessage: `The web phone lost its registration (${reason}).` }),
+        this.emitLocal('EventJanusLatency', {
+          ping: st.ping,
+          jitter: st.jitter,
+          loss: (st.lossFraction * 100).toFixed(1),
+          quality: st.quality,
+          ctiPing: s.rttMs(),
+        }),
+      onUnregistered: (reason) =>
+        this.emitLocal('EventError', {
+          errorCode: 'PHONE_NOT_REGISTERED',
+          errorMessage: `The web phone lost its registration (${reason}).`,
+        }),
     })
     this.phone = phone
     try {
@@ -743,7 +776,11 @@ export class Agent {
    * Validates (prepare throws before anything is sent), sends the command, and adapts the result.
    * The server answers with the spec's fields; `status: 'success'` is always there.
    */
-  protected command<R>(name: string, p: (Callbacks<R> & CommandOptions) | undefined, prepare: (s: Session) => Record<string, unknown>): Promise<R> {
+  protected command<R>(
+    name: string,
+    p: (Callbacks<R> & CommandOptions) | undefined,
+    prepare: (s: Session) => Record<string, unknown>,
+  ): Promise<R> {
     return settle(p, async () => {
       const s = this.requireSession()
       const params = prepare(s)
@@ -787,7 +824,10 @@ export class Agent {
   private serverUrl(): string {
     const url = this.options.server ?? defaultServer ?? (globalThis as { location?: { origin?: string } }).location?.origin
     if (!url || !/^https?:\/\//.test(url)) {
-      throw new SobotError('MISSING_PARAMETER', 'server: pass the contact center URL, e.g. new agent({ server: "https://cc.example.com" }).')
+      throw new SobotError(
+        'MISSING_PARAMETER',
+        'server: pass the contact center URL, e.g. new agent({ server: "https://cc.example.com" }).',
+      )
     }
     return url.replace(/\/+$/, '')
   }

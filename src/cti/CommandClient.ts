@@ -8,7 +8,10 @@ export const TOKEN_WAIT_MS = 10_000
 /** A command that could not reach the server is sent once more after this pause (same referenceID). */
 export const NETWORK_RETRY_DELAY_MS = 500
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{
   status: number
   json(): Promise<unknown>
 }>
@@ -126,7 +129,13 @@ export class CommandClient {
     this.rejectParked(err)
   }
 
-  private park(order: number, name: string, body: Record<string, unknown>, opts: CommandOptions, refusal?: SobotError): Promise<SuccessResult> {
+  private park(
+    order: number,
+    name: string,
+    body: Record<string, unknown>,
+    opts: CommandOptions,
+    refusal?: SobotError,
+  ): Promise<SuccessResult> {
     return new Promise((resolve, reject) => {
       const p: Parked = {
         order,

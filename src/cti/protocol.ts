@@ -41,9 +41,7 @@ export interface InitResult extends SuccessResult {
 // --- the event socket ---------------------------------------------------------------------------
 
 /** Client to server. The token travels in the first frame, never in the URL (URLs get logged). */
-export type ClientFrame =
-  | { t: 'hello'; v: number; token: string; sessionId: string; lastSeq: number }
-  | { t: 'ping'; id: number }
+export type ClientFrame = { t: 'hello'; v: number; token: string; sessionId: string; lastSeq: number } | { t: 'ping'; id: number }
 
 /** Server to client. */
 export type ServerFrame =

@@ -42,7 +42,10 @@ function agentStateOf(v: unknown): AgentStateCode | undefined {
 
 /** Pure: the snapshot after an event. Fields an event does not carry keep their value. */
 export function applyEvent(s: AgentSnapshot, ev: AnySobotEvent): AgentSnapshot {
-  const src = (ev.messageID === 'EventAgentRegainStatus' && 'agentStateInfo' in ev ? ev.agentStateInfo : ev) as unknown as Record<string, unknown>
+  const src = (ev.messageID === 'EventAgentRegainStatus' && 'agentStateInfo' in ev ? ev.agentStateInfo : ev) as unknown as Record<
+    string,
+    unknown
+  >
   const next: AgentSnapshot = { ...s }
   const as = agentStateOf(src.agentState)
   if (as !== undefined) next.agentState = as
@@ -55,7 +58,9 @@ export function applyEvent(s: AgentSnapshot, ev: AnySobotEvent): AgentSnapshot {
     // Call events only (MainCDRInfo describes a call that is over). A consult call merged into this
     // one (previousCallID) is gone.
     const rest = s.calls.filter((c) => c.callID !== src.callID && c.callID !== src.previousCallID)
-    next.calls = ENDS_CALL.has(ev.messageID) ? rest : [...rest, callView(src)].sort((a, b) => Number(a.callType === 'Consult') - Number(b.callType === 'Consult'))
+    next.calls = ENDS_CALL.has(ev.messageID)
+      ? rest
+      : [...rest, callView(src)].sort((a, b) => Number(a.callType === 'Consult') - Number(b.callType === 'Consult'))
   }
   if (next.workStatus === 'offline') {
     next.agentState = 0

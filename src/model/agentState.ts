@@ -15,15 +15,7 @@ export const AgentState = { Offline: 0, Online: 1, Dnd: 2 } as const
 export type AgentStateCode = (typeof AgentState)[keyof typeof AgentState]
 
 export type AgentStateAction =
-  | 'loginOnline'
-  | 'loginDnd'
-  | 'ready'
-  | 'notReady'
-  | 'logout'
-  | 'forceReady'
-  | 'forceBusy'
-  | 'forceLogout'
-  | 'resetLogout'
+  'loginOnline' | 'loginDnd' | 'ready' | 'notReady' | 'logout' | 'forceReady' | 'forceBusy' | 'forceLogout' | 'resetLogout'
 
 const ONLINE_OR_DND: Partial<Record<AgentStateAction, AgentStateCode>> = {
   loginOnline: 1,

@@ -86,18 +86,15 @@ export const ACW_DELAY_MAX_S = 900
 export function parseDelayTime(v: unknown): number {
   const n = wholeNumber('delayTime', v, 'INVALID_DELAY_TIME')
   if (n === undefined) fail('MISSING_PARAMETER', 'delayTime', `is required (${ACW_DELAY_MIN_S}-${ACW_DELAY_MAX_S} s).`)
-  if (n < ACW_DELAY_MIN_S || n > ACW_DELAY_MAX_S) fail('INVALID_DELAY_TIME', 'delayTime', `${n} is outside ${ACW_DELAY_MIN_S}-${ACW_DELAY_MAX_S} s.`)
+  if (n < ACW_DELAY_MIN_S || n > ACW_DELAY_MAX_S)
+    fail('INVALID_DELAY_TIME', 'delayTime', `${n} is outside ${ACW_DELAY_MIN_S}-${ACW_DELAY_MAX_S} s.`)
   return n
 }
 
 /** 0 agent, 1 third-party number, 2 extension, 3 skill group (transfer only). */
 export type TargetType = '0' | '1' | '2' | '3'
 
-export function parseTarget(
-  targetType: unknown,
-  target: unknown,
-  allowSkillGroup: boolean,
-): { targetType: TargetType; target: string } {
+export function parseTarget(targetType: unknown, target: unknown, allowSkillGroup: boolean): { targetType: TargetType; target: string } {
   const allowed: TargetType[] = allowSkillGroup ? ['0', '1', '2', '3'] : ['0', '1', '2']
   const t = oneOf('INVALID_TARGET_TYPE', 'targetType', targetType, allowed, undefined)
   if (t === undefined) fail('MISSING_PARAMETER', 'targetType', `is required (${allowed.join(', ')}).`)
@@ -154,6 +151,7 @@ export function parseUserData(v: unknown): Record<string, unknown> | undefined {
   } catch {
     fail('INVALID_PARAMETER', 'userData', 'must be JSON-serialisable.')
   }
-  if (new TextEncoder().encode(json).length > MAX_USER_DATA_BYTES) fail('INVALID_PARAMETER', 'userData', `at most ${MAX_USER_DATA_BYTES} bytes of JSON.`)
+  if (new TextEncoder().encode(json).length > MAX_USER_DATA_BYTES)
+    fail('INVALID_PARAMETER', 'userData', `at most ${MAX_USER_DATA_BYTES} bytes of JSON.`)
   return JSON.parse(json) as Record<string, unknown>
 }

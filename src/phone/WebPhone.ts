@@ -22,7 +22,11 @@ function mediaError(err: unknown): SobotError {
   const name = (err as { name?: string } | null)?.name
   if (name === 'NotAllowedError' || name === 'SecurityError') return new SobotError('MEDIA_PERMISSION_DENIED', undefined, { cause: err })
   if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'NotReadableError') {
-    return new SobotError('MEDIA_DEVICE_NOT_FOUND', name === 'NotReadableError' ? 'The microphone is in use by another program or cannot be read.' : undefined, { cause: err })
+    return new SobotError(
+      'MEDIA_DEVICE_NOT_FOUND',
+      name === 'NotReadableError' ? 'The microphone is in use by another program or cannot be read.' : undefined,
+      { cause: err },
+    )
   }
   return new SobotError('PHONE_FAILED', `The microphone could not be opened (${String((err as Error)?.message ?? err)}).`, { cause: err })
 }
@@ -166,9 +170,14 @@ export class WebPhone implements WebPhoneLike {
           resolve()
         }
       }
-      const t = setTimeout(() => settle(new SobotError('PHONE_FAILED', `The web phone could not register within ${timeoutMs} ms.`)), timeoutMs)
+      const t = setTimeout(
+        () => settle(new SobotError('PHONE_FAILED', `The web phone could not register within ${timeoutMs} ms.`)),
+        timeoutMs,
+      )
       this.ua.on('registered', () => settle())
-      this.ua.on('registrationFailed', (e: { cause?: string }) => settle(new SobotError('PHONE_FAILED', `The web phone could not register (${e.cause ?? 'refused'}).`)))
+      this.ua.on('registrationFailed', (e: { cause?: string }) =>
+        settle(new SobotError('PHONE_FAILED', `The web phone could not register (${e.cause ?? 'refused'}).`)),
+      )
       this.ua.start()
     })
   }
@@ -220,7 +229,8 @@ export class WebPhone implements WebPhoneLike {
   /** Answers the ringing call with the chosen microphone. */
   async answer(): Promise<void> {
     const session = this.session
-    if (!session || !session.isInProgress() || session.direction !== 'incoming') throw new SobotError('NO_ACTIVE_CALL', 'The web phone is not ringing.')
+    if (!session || !session.isInProgress() || session.direction !== 'incoming')
+      throw new SobotError('NO_ACTIVE_CALL', 'The web phone is not ringing.')
     const stream = await microphone(this.inputDeviceId)
     if (this.session !== session || !session.isInProgress()) {
       for (const t of stream.getTracks()) t.stop()
@@ -304,7 +314,9 @@ export class WebPhone implements WebPhoneLike {
   }
 
   /** Reads the peer connection's statistics: the round trip, jitter and loss since the last report. */
-  async stats(advance = true): Promise<(PhoneStats & { packetsReceived: number; packetsSent: number; audioLevel: number; totalAudioEnergy: number }) | undefined> {
+  async stats(
+    advance = true,
+  ): Promise<(PhoneStats & { packetsReceived: number; packetsSent: number; audioLevel: number; totalAudioEnergy: number }) | undefined> {
     const pc = this.session?.connection
     if (!pc) return undefined
     const report = await pc.getStats()

@@ -28,7 +28,11 @@ export const TAB_JOIN_TIMEOUT_MS = 5_000
 export const TAB_COMMAND_TIMEOUT_MS = 15_000
 
 interface LockManagerLike {
-  request(name: string, opts: { ifAvailable?: boolean; signal?: AbortSignal }, cb: (lock: unknown) => Promise<unknown> | unknown): Promise<unknown>
+  request(
+    name: string,
+    opts: { ifAvailable?: boolean; signal?: AbortSignal },
+    cb: (lock: unknown) => Promise<unknown> | unknown,
+  ): Promise<unknown>
 }
 
 function platform(): { locks: LockManagerLike; BC: typeof BroadcastChannel } | undefined {
@@ -120,7 +124,10 @@ export class TabMember {
   private readonly ch: BroadcastChannel
   private readonly id = Math.random().toString(36).slice(2)
   private seq = 0
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: SobotError) => void; timer: ReturnType<typeof setTimeout> }>()
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: SobotError) => void; timer: ReturnType<typeof setTimeout> }
+  >()
   private joined?: (s: SharedState) => void
 
   constructor(
@@ -135,7 +142,7 @@ export class TabMember {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.joined = undefined
-        reject(new SobotError('NETWORK_ERROR', 'The tab that owns this agent\'s session did not answer.'))
+        reject(new SobotError('NETWORK_ERROR', "The tab that owns this agent's session did not answer."))
       }, TAB_JOIN_TIMEOUT_MS)
       this.joined = (s) => {
         clearTimeout(timer)
@@ -149,10 +156,13 @@ export class TabMember {
   send(name: string, params: Record<string, unknown>, timeoutMs?: number): Promise<unknown> {
     const id = ++this.seq
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id)
-        reject(new SobotError('TIMEOUT', `${name}: the owner tab did not answer.`))
-      }, (timeoutMs ?? TAB_COMMAND_TIMEOUT_MS) + 1000)
+      const timer = setTimeout(
+        () => {
+          this.pending.delete(id)
+          reject(new SobotError('TIMEOUT', `${name}: the owner tab did not answer.`))
+        },
+        (timeoutMs ?? TAB_COMMAND_TIMEOUT_MS) + 1000,
+      )
       this.pending.set(id, { resolve, reject, timer })
       this.ch.postMessage({ k: 'cmd', from: this.id, id, name, params, timeoutMs } satisfies Msg)
     })

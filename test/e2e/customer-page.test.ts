@@ -16,8 +16,8 @@ afterAll(async () => {
   await cc?.close()
 })
 
-describe('the demo\'s customer phone page', () => {
-  it('calls a skill group with the browser\'s microphone; a web-phone agent answers; audio flows both ways; DTMF from the keypad', async () => {
+describe("the demo's customer phone page", () => {
+  it("calls a skill group with the browser's microphone; a web-phone agent answers; audio flows both ways; DTMF from the keypad", async () => {
     const { page: agent } = await chromium.newPage()
     const token = await devToken(cc, '1002')
     await agent.goto(`${cc.url}/demo/minimal.html`)
@@ -35,7 +35,7 @@ describe('the demo\'s customer phone page', () => {
     await customer.fill('#from', '13955556666')
     await customer.selectOption('#to', 'QU_SALES')
     await customer.click('#btnCall')
-    await until(async () => (await agent.evaluate(() => (window as any).events.includes('EventRinging'))), 'the agent to ring', 15_000)
+    await until(async () => await agent.evaluate(() => (window as any).events.includes('EventRinging')), 'the agent to ring', 15_000)
     expect(await agent.evaluate(() => (window as any).agent.state.call.otherDN)).toBe('13955556666')
     await agent.evaluate(() => (window as any).agent.answer())
     await until(async () => (await customer.textContent('#state')) === 'talking', 'the customer page to talk', 15_000)
@@ -44,7 +44,8 @@ describe('the demo\'s customer phone page', () => {
     const e1 = await energy()
     await sleep(1500)
     expect(await energy()).toBeGreaterThan(e1) // the agent hears the customer page's microphone
-    const received = async (): Promise<number> => customer.evaluate(() => Number(/received (\d+) packets/.exec(document.querySelector('#info')!.textContent!)?.[1] ?? 0))
+    const received = async (): Promise<number> =>
+      customer.evaluate(() => Number(/received (\d+) packets/.exec(document.querySelector('#info')!.textContent!)?.[1] ?? 0))
     await until(async () => (await received()) > 50, 'the customer page to receive the agent', 10_000)
 
     // The keypad sends RFC 4733 digits that the switch detects on the customer's leg.
@@ -55,7 +56,11 @@ describe('the demo\'s customer phone page', () => {
     await until(() => digits.join('') === '42', 'the switch to detect 42 from the page', 8000)
 
     await customer.click('#btnHangup')
-    await until(async () => (await agent.evaluate(() => (window as any).events.includes('EventReleased'))), 'the agent to be released', 10_000)
+    await until(
+      async () => await agent.evaluate(() => (window as any).events.includes('EventReleased')),
+      'the agent to be released',
+      10_000,
+    )
   })
 
   it('lets the agent choose the microphone and speaker, during a call too', async () => {
@@ -74,7 +79,10 @@ describe('the demo\'s customer phone page', () => {
     expect(inputs.length).toBeGreaterThanOrEqual(2)
     expect(outputs.length).toBeGreaterThanOrEqual(1)
     expect(inputs[0].label).not.toBe('') // labels: the microphone permission is granted
-    await page.evaluate(([mic, spk]) => Promise.all([(window as any).agent.setAudioInput(mic), (window as any).agent.setAudioOutput(spk)]), [inputs[1].deviceId, outputs.at(-1).deviceId] as const)
+    await page.evaluate(
+      ([mic, spk]) => Promise.all([(window as any).agent.setAudioInput(mic), (window as any).agent.setAudioOutput(spk)]),
+      [inputs[1].deviceId, outputs.at(-1).deviceId] as const,
+    )
     await page.evaluate(() => (window as any).agent.makeCall({ otherDN: '13966667777' }))
     await until(() => cc.network!.list().some((c) => c.number === '13966667777' && c.state === 'talking'), 'the customer to answer', 15_000)
     const net = cc.network!.list().find((c) => c.number === '13966667777')!
@@ -84,7 +92,9 @@ describe('the demo\'s customer phone page', () => {
     await page.evaluate((mic: string) => (window as any).agent.setAudioInput(mic), inputs[0].deviceId)
     await sleep(1500)
     expect(sim.receivedRms(Date.now() - 1000)).toBeGreaterThan(0.02)
-    expect(await page.evaluate(() => (window as any).agent.setAudioInput('no-such-device').catch((e: any) => e.errorCode))).toBe('MEDIA_DEVICE_NOT_FOUND')
+    expect(await page.evaluate(() => (window as any).agent.setAudioInput('no-such-device').catch((e: any) => e.errorCode))).toBe(
+      'MEDIA_DEVICE_NOT_FOUND',
+    )
     await sleep(1000)
     expect(sim.receivedRms(Date.now() - 1000)).toBeGreaterThan(0.02) // a refused choice changes nothing
     await page.evaluate(() => (window as any).agent.hangup())

@@ -22,7 +22,11 @@ import { devToken, restToken, startServer } from '../support/server'
 // speakers where a page must show that one of them is (or is not) heard. The events each page
 // receives are checked against the flows documented in docs/EVENTS.md.
 
-const AGENTS = { A: { id: '1004', ext: '8004', hz: 620 }, B: { id: '1001', ext: '8001', hz: 740 }, S: { id: '9001', ext: '8901', hz: 300 } } as const
+const AGENTS = {
+  A: { id: '1004', ext: '8004', hz: 620 },
+  B: { id: '1001', ext: '8001', hz: 740 },
+  S: { id: '9001', ext: '8901', hz: 300 },
+} as const
 type Who = keyof typeof AGENTS
 
 const HEARD = 0.05
@@ -45,18 +49,27 @@ interface Ev {
 const events = (p: Page): Promise<Ev[]> => p.evaluate(() => (window as any).events)
 const count = async (p: Page): Promise<number> => (await events(p)).length
 const call = (p: Page, method: string, params: unknown = {}): Promise<any> =>
-  p.evaluate(([m, params]) => (window as any).agent[m](params).catch((e: any) => ({ failed: e.errorCode, message: e.errorMessage })), [method, params] as const)
+  p.evaluate(([m, params]) => (window as any).agent[m](params).catch((e: any) => ({ failed: e.errorCode, message: e.errorMessage })), [
+    method,
+    params,
+  ] as const)
 const ok = async (p: Page, method: string, params: unknown = {}): Promise<any> => {
   const r = await call(p, method, params)
   expect(r, `${method}`).not.toHaveProperty('failed')
   return r
 }
-const state = (p: Page): Promise<{ workStatus: string; calls: { callID: string; callType: string }[] }> => p.evaluate(() => (window as any).agent.state)
-const phone = (p: Page): Promise<{ ringing: boolean; inCall: boolean; stats?: { totalAudioEnergy: number } } | undefined> => p.evaluate(() => (window as any).agent.getPhoneStats())
+const state = (p: Page): Promise<{ workStatus: string; calls: { callID: string; callType: string }[] }> =>
+  p.evaluate(() => (window as any).agent.state)
+const phone = (p: Page): Promise<{ ringing: boolean; inCall: boolean; stats?: { totalAudioEnergy: number } } | undefined> =>
+  p.evaluate(() => (window as any).agent.getPhoneStats())
 
 async function waitEvent(p: Page, name: string, after: number, pred: (e: Ev) => boolean = () => true, timeoutMs = 10_000): Promise<Ev> {
   let found: Ev | undefined
-  await until(async () => !!(found = (await events(p)).slice(after).find((e) => e.messageID === name && pred(e))), `${name} in the page`, timeoutMs)
+  await until(
+    async () => !!(found = (await events(p)).slice(after).find((e) => e.messageID === name && pred(e))),
+    `${name} in the page`,
+    timeoutMs,
+  )
   return found!
 }
 
@@ -163,7 +176,8 @@ const fromNow = async (p: Page): Promise<() => Promise<Ev[]>> => {
 beforeAll(async () => {
   cc = await startServer()
   const api = restClient(cc, await restToken(cc))
-  for (const q of ['QU_SALES', 'QU_SUPPORT']) expect((await api.put(`/v1/queue/${q}`, { wait_agent_answer_timeout: 10, wrap_up_time_limit: 2 })).body).toMatchObject({ r: 0 })
+  for (const q of ['QU_SALES', 'QU_SUPPORT'])
+    expect((await api.put(`/v1/queue/${q}`, { wait_agent_answer_timeout: 10, wrap_up_time_limit: 2 })).body).toMatchObject({ r: 0 })
   wavDir = mkdtempSync(path.join(tmpdir(), 'sobot-tones-'))
   for (const w of ['A', 'B', 'S'] as Who[]) await desktop(w)
 })
@@ -239,13 +253,21 @@ describe('multi-party operations in Chromium', () => {
 
     const n = await count(pages.B)
     await ok(pages.B, 'sendSatisfy')
-    expect(await waitEvent(pages.B, 'EventReleased', n)).toMatchObject({ callID: cust.callID, releaseCause: 'satisfaction', workStatus: 'sorting' })
+    expect(await waitEvent(pages.B, 'EventReleased', n)).toMatchObject({
+      callID: cust.callID,
+      releaseCause: 'satisfaction',
+      workStatus: 'sorting',
+    })
     await until(async () => (await phone(pages.B))?.inCall === false, "B's web phone to hang up")
     await customerHears(cust.sim, [SURVEY_PROMPT_HZ[0]], [AGENTS.B.hz], 'the survey prompt')
     expect(cc.network!.sendDtmf(cust.netId, '5')).toBe(true)
     await until(() => cust.sim.ended, 'the survey to end the call', 8000)
     await until(async () => ((await cc.store.calls.get('demo', cust.callID))?.endTime ?? 0) > 0, 'the call record')
-    expect(await cc.store.calls.get('demo', cust.callID)).toMatchObject({ satisfactionKey: '5', status: 1, participants: expect.arrayContaining(['1004', '1001']) })
+    expect(await cc.store.calls.get('demo', cust.callID)).toMatchObject({
+      satisfactionKey: '5',
+      status: 1,
+      participants: expect.arrayContaining(['1004', '1001']),
+    })
     await waitEvent(pages.B, 'MainCDRInfo', n, (e) => e.callID === cust.callID)
   })
 

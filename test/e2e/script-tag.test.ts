@@ -25,13 +25,21 @@ describe('the script-tag SDK in Chromium', () => {
     await page.goto(`${cc.url}/demo/minimal.html`)
     expect(await page.evaluate(() => typeof (window as any).SobotClient?.agent)).toBe('function')
 
-    const token = await (await fetch(`${cc.url}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ companyId: 'demo', agent: '1001' }) })).json()
+    const token = await (
+      await fetch(`${cc.url}/dev/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ companyId: 'demo', agent: '1001' }),
+      })
+    ).json()
     const result = await page.evaluate(async (token: string) => {
       const w = window as any
       const agent = new w.SobotClient.agent() // no server option: it talks to the origin it was loaded from
       const events: string[] = []
       const callbacks: string[] = []
-      agent.on('EventAgentAll', (m: any) => events.push(m.messageID === 'EventAgentNotReady' ? `${m.messageID}:${m.reasonCode}` : m.messageID))
+      agent.on('EventAgentAll', (m: any) =>
+        events.push(m.messageID === 'EventAgentNotReady' ? `${m.messageID}:${m.reasonCode}` : m.messageID),
+      )
       const wait = (name: string) =>
         new Promise<void>((resolve, reject) => {
           const t = setTimeout(() => reject(new Error(`no ${name}; got ${events.join(',')}`)), 5000)
@@ -43,7 +51,17 @@ describe('the script-tag SDK in Chromium', () => {
           agent.on(name, fn)
         })
       await new Promise<void>((resolve, reject) =>
-        agent.initAgent({ token, companyId: 'demo', agent: ' 1001 ', agentType: ' 0 ', success: (m: any) => { callbacks.push(`init:${m.status}`); resolve() }, error: reject }),
+        agent.initAgent({
+          token,
+          companyId: 'demo',
+          agent: ' 1001 ',
+          agentType: ' 0 ',
+          success: (m: any) => {
+            callbacks.push(`init:${m.status}`)
+            resolve()
+          },
+          error: reject,
+        }),
       )
       let w1 = wait('EventAgentReady')
       await agent.login({ agentState: '1', phoneType: 'sip', bindExt: ' 8001 ' })

@@ -31,7 +31,7 @@ async function openTab(page: Page, token: string): Promise<void> {
 const events = (p: Page): Promise<string[]> => p.evaluate(() => (window as any).events)
 
 describe('several tabs of one agent (allowStorageListen)', () => {
-  it('shares one session: the second tab drives the first tab\'s connections and sees every event; it takes over when the first closes', async () => {
+  it("shares one session: the second tab drives the first tab's connections and sees every event; it takes over when the first closes", async () => {
     const { context, page: first } = await chromium.newPage()
     const second = await context.newPage()
     const token = await devToken(cc, '1003')
@@ -42,11 +42,17 @@ describe('several tabs of one agent (allowStorageListen)', () => {
     // The second tab logs in and changes state; both tabs see each event, once.
     await second.evaluate(() => (window as any).agent.login({ agentState: '1', phoneType: 'sip' }))
     await second.evaluate(() => (window as any).agent.notReady({ reasonCode: 12 }))
-    await vi.waitFor(async () => expect(await events(first)).toEqual(['EventAgentLogin', 'EventAgentReady', 'EventAgentNotReady']), { timeout: 5000 })
-    await vi.waitFor(async () => expect(await events(second)).toEqual(['EventAgentLogin', 'EventAgentReady', 'EventAgentNotReady']), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await events(first)).toEqual(['EventAgentLogin', 'EventAgentReady', 'EventAgentNotReady']), {
+      timeout: 5000,
+    })
+    await vi.waitFor(async () => expect(await events(second)).toEqual(['EventAgentLogin', 'EventAgentReady', 'EventAgentNotReady']), {
+      timeout: 5000,
+    })
     expect(await second.evaluate(() => (window as any).agent.state.reasonCode)).toBe(12)
     // Rules hold in the second tab as in the first.
-    expect(await second.evaluate(() => (window as any).agent.notReady({ reasonCode: 1 }).catch((e: any) => e.errorCode))).toBe('INVALID_REASON_CODE')
+    expect(await second.evaluate(() => (window as any).agent.notReady({ reasonCode: 1 }).catch((e: any) => e.errorCode))).toBe(
+      'INVALID_REASON_CODE',
+    )
     expect(cc.hub.sessionsOf('agt-1003')).toHaveLength(1)
 
     // The owner tab closes: the other takes over with a session of its own and carries on.

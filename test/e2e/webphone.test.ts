@@ -47,14 +47,24 @@ const call = (p: Page, method: string, params: unknown = {}): Promise<unknown> =
 
 async function waitEvent(p: Page, name: string, after = 0, timeoutMs = 10_000): Promise<Ev> {
   let found: Ev | undefined
-  await until(async () => {
-    found = (await events(p)).slice(after).find((e) => e.messageID === name)
-    return !!found
-  }, `${name} in the page`, timeoutMs)
+  await until(
+    async () => {
+      found = (await events(p)).slice(after).find((e) => e.messageID === name)
+      return !!found
+    },
+    `${name} in the page`,
+    timeoutMs,
+  )
   return found!
 }
 
-type Stats = { registered: boolean; ringing: boolean; ringtonePlaying: boolean; inCall: boolean; stats?: { packetsReceived: number; packetsSent: number; totalAudioEnergy: number; audioLevel: number } }
+type Stats = {
+  registered: boolean
+  ringing: boolean
+  ringtonePlaying: boolean
+  inCall: boolean
+  stats?: { packetsReceived: number; packetsSent: number; totalAudioEnergy: number; audioLevel: number }
+}
 const phone = (p: Page): Promise<Stats | undefined> => p.evaluate(() => (window as any).agent.getPhoneStats())
 
 describe('the web phone in Chromium, with real audio', () => {

@@ -14,7 +14,12 @@ async function agentFor(id: string): Promise<Connected> {
 }
 
 /** Posts a command straight to the server, bypassing the SDK's own checks. */
-async function raw(token: string, name: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function raw(
+  token: string,
+  name: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${cc.url}/cti/v1/agent/_${name}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
@@ -40,11 +45,26 @@ describe('login operations against the real server', () => {
   it('logs in, goes not ready with every reason, ready, and logs out, each with its events', async () => {
     const { agent, log } = await agentFor('1001')
     const login = await agent.login({ agentState: '1', phoneType: 'sip', bindExt: ' 8001 ' })
-    expect(login).toMatchObject({ status: 'success', agentState: '1', phoneType: 'sip', bindExt: '8001', bindMobile: '13800001001', reasonCode: 0 })
+    expect(login).toMatchObject({
+      status: 'success',
+      agentState: '1',
+      phoneType: 'sip',
+      bindExt: '8001',
+      bindMobile: '13800001001',
+      reasonCode: 0,
+    })
     await log.waitFor('EventAgentReady')
     expect(log.names()).toEqual(['EventAgentLogin', 'EventAgentReady'])
     const loginEv = log.events[0]!
-    expect(loginEv).toMatchObject({ companyId: 'demo', agentID: '1001', agentUUID: 'agt-1001', thisDN: '8001', agentState: '1', workStatus: 'ready', thisQueues: ['QU_SALES'] })
+    expect(loginEv).toMatchObject({
+      companyId: 'demo',
+      agentID: '1001',
+      agentUUID: 'agt-1001',
+      thisDN: '8001',
+      agentState: '1',
+      workStatus: 'ready',
+      thisQueues: ['QU_SALES'],
+    })
     expect(loginEv.referenceID).toBeTruthy()
     for (const reasonCode of [2, 11, 12, 13, 14, 15, 16, 17, 18]) {
       const next = log.next('EventAgentNotReady', (e) => e.reasonCode === String(reasonCode))
@@ -69,13 +89,20 @@ describe('login operations against the real server', () => {
     expect(ev).toMatchObject({ agentState: '2', reasonCode: '2', workStatus: 'occupied', phoneType: 'pstn' })
   })
 
-  it('answers every query with the spec\'s fields', async () => {
+  it("answers every query with the spec's fields", async () => {
     const { agent } = await agentFor('1003')
     const states = await agent.queryStates()
     expect(states.states.map((s) => s.code)).toEqual(['11', '12', '13', '14', '15', '16', '17', '18'])
     expect(states.states[0]).toEqual({ code: '11', name: 'Break' })
     const pt = await agent.queryPhoneType()
-    expect(pt).toMatchObject({ status: 'success', id: 'agt-1003', agentID: '1003', agentName: 'Chloe Martin', ext: '8003', phone: '13800001003' })
+    expect(pt).toMatchObject({
+      status: 'success',
+      id: 'agt-1003',
+      agentID: '1003',
+      agentName: 'Chloe Martin',
+      ext: '8003',
+      phone: '13800001003',
+    })
     expect(pt.phoneTypes.filter((p) => p.default)).toHaveLength(1)
     const exts = await agent.queryUnusedExts({ currPage: 1, pageSize: 3 })
     expect(exts).toMatchObject({ currPage: 1, pageSize: 3, total: 6 })
@@ -162,11 +189,17 @@ describe('rules, on the client and again on the server', () => {
     expect((await raw(token, 'init', { companyId: 'demo', agent: 'nobody' })).body).toMatchObject({ errorCode: 'AGENT_NOT_FOUND' })
     expect((await raw(token, 'selfDestruct', {})).body).toMatchObject({ errorCode: 'NOT_FOUND' })
     expect((await raw(token, 'queryStates', {}, { 'x-sobot-protocol': '9' })).body).toMatchObject({ errorCode: 'PROTOCOL_UNSUPPORTED' })
-    const bad = await fetch(`${cc.url}/cti/v1/agent/_login`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{oops' })
+    const bad = await fetch(`${cc.url}/cti/v1/agent/_login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: '{oops',
+    })
     expect(bad.status).toBe(400)
     expect(await bad.json()).toMatchObject({ status: 'error', errorCode: 'INVALID_PARAMETER' })
     const agent = newAgent(cc)
-    await expect(agent.initAgent({ token: 'not-a-jwt', companyId: 'demo', agent: '1003' })).rejects.toMatchObject({ errorCode: 'TOKEN_INVALID' })
+    await expect(agent.initAgent({ token: 'not-a-jwt', companyId: 'demo', agent: '1003' })).rejects.toMatchObject({
+      errorCode: 'TOKEN_INVALID',
+    })
   })
 
   it('answers a repeated referenceID from its cache instead of acting twice', async () => {
@@ -203,7 +236,16 @@ describe('sessions', () => {
     await a.agent.notReady({ reasonCode: 14 })
     const b = await agentFor('1001')
     const ev = await b.log.waitFor('EventAgentRegainStatus')
-    expect(ev.agentStateInfo).toMatchObject({ agent: '1001', agentType: '0', companyId: 'demo', phoneType: 'sip', thisDN: '8001', agentState: '2', reasonCode: '14', workStatus: 'occupied' })
+    expect(ev.agentStateInfo).toMatchObject({
+      agent: '1001',
+      agentType: '0',
+      companyId: 'demo',
+      phoneType: 'sip',
+      thisDN: '8001',
+      agentState: '2',
+      reasonCode: '14',
+      workStatus: 'occupied',
+    })
     expect(typeof ev.agentStateInfo.agentStateTimestamp).toBe('number')
     expect(ev.workStatusInfo).toBeUndefined()
     expect(b.agent.state).toMatchObject({ agentState: 2, reasonCode: 14, workStatus: 'occupied' })
@@ -330,7 +372,11 @@ describe('tokens', () => {
     await agent.handleRefreshToken(await devToken(cc, '1005'))
     await expect(Promise.all([a, b, c])).resolves.toHaveLength(3)
     const order = log.events.filter((e) => e.messageID === 'EventAgentNotReady' || e.messageID === 'EventAgentReady').slice(-3)
-    expect(order.map((e) => `${e.messageID}:${(e as { reasonCode: string }).reasonCode}`)).toEqual(['EventAgentNotReady:11', 'EventAgentNotReady:12', 'EventAgentReady:0'])
+    expect(order.map((e) => `${e.messageID}:${(e as { reasonCode: string }).reasonCode}`)).toEqual([
+      'EventAgentNotReady:11',
+      'EventAgentNotReady:12',
+      'EventAgentReady:0',
+    ])
   })
 
   it('drops parked commands when no token comes, and fires EventTokenInvalid again', async () => {

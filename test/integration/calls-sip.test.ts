@@ -40,13 +40,22 @@ async function agentOnSipPhone(id: string, autoAnswer = false): Promise<Connecte
   return { ...c, phone }
 }
 
-describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', () => {
+describe("calls with a SIP phone (the simulator as the agent's desk phone)", () => {
   it('routes an inbound call to the agent: ring, answer, audio both ways, hold, mute, DTMF, hang-up, ACW', async () => {
     const { agent, log, phone } = await agentOnSipPhone('1001')
     const ringing = nextIncoming(phone)
     const customer = cc.network!.callIn('QU_SALES', '13900001111')
     const ring = await log.waitFor('EventRinging', undefined, 10_000)
-    expect(ring).toMatchObject({ callType: 'Inbound', partyRole: 'Agent', otherDN: '13900001111', DNIS: 'QU_SALES', thisDN: '8001', thisDNRole: 'Destination', otherDNRole: 'Origination', workStatus: 'calling' })
+    expect(ring).toMatchObject({
+      callType: 'Inbound',
+      partyRole: 'Agent',
+      otherDN: '13900001111',
+      DNIS: 'QU_SALES',
+      thisDN: '8001',
+      thisDNRole: 'Destination',
+      otherDNRole: 'Origination',
+      workStatus: 'calling',
+    })
     expect(agent.state.workStatus).toBe('calling')
     const call = await ringing
     call.answer()
@@ -103,7 +112,15 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     expect(await ready).toMatchObject({ workStatus: 'ready' })
     await until(async () => ((await cc.store.calls.get('demo', ring.callID))?.acwDuration ?? 0) > 0, 'the ACW on the call record')
     const rec = (await cc.store.calls.get('demo', ring.callID))!
-    expect(rec).toMatchObject({ direction: 1, customerNumber: '13900001111', stringeeNumber: 'QU_SALES', queueId: 'QU_SALES', status: 1, agentId: 'agt-1001', recorded: true })
+    expect(rec).toMatchObject({
+      direction: 1,
+      customerNumber: '13900001111',
+      stringeeNumber: 'QU_SALES',
+      queueId: 'QU_SALES',
+      status: 1,
+      agentId: 'agt-1001',
+      recorded: true,
+    })
     expect(rec.acwDuration).toBeGreaterThanOrEqual(2)
     expect(rec.talkDuration).toBeGreaterThanOrEqual(1)
     expect(rec.recordingPath).toMatch(/\.wav$/)
@@ -143,13 +160,16 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     expect(r2.callID).toBe(r1.callID)
     expect(await first.log.waitFor('EventReleased')).toMatchObject({ callID: r1.callID, releaseCause: 'noAnswer', workStatus: 'ready' })
     // 1002 rejects: nobody is left to try, so the customer waits in the queue.
-    await until(() => second.phone.calls.size > 0, 'the second agent\'s phone to ring')
+    await until(() => second.phone.calls.size > 0, "the second agent's phone to ring")
     await second.agent.rejectCall()
     expect(await second.log.waitFor('EventReleased')).toMatchObject({ releaseCause: 'rejected', workStatus: 'ready' })
     expect((await first.agent.queryCountsInQueue()).queues.find((q) => q.queueID === 'QU_SALES')!.count).toBe(1)
     // The customer gives up while waiting.
     cc.network!.hangup(customer.id)
-    await until(async () => (await first.agent.queryCountsInQueue()).queues.find((q) => q.queueID === 'QU_SALES')!.count === 0, 'the queue to empty')
+    await until(
+      async () => (await first.agent.queryCountsInQueue()).queues.find((q) => q.queueID === 'QU_SALES')!.count === 0,
+      'the queue to empty',
+    )
     await until(async () => ((await cc.store.calls.get('demo', r1.callID))?.endTime ?? 0) > 0, 'the call record to be finished')
     expect(await cc.store.calls.get('demo', r1.callID)).toMatchObject({ status: 2, endCallReason: 'CUSTOMER_END_CALL' })
   })
@@ -162,12 +182,21 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     expect(await log.waitFor('EventAbandoned', undefined, 8000)).toMatchObject({ callID: ring.callID, workStatus: 'ready' })
   })
 
-  it('places a makeCall: the agent\'s phone first, then the customer; userData comes back as attachedData and on the record', async () => {
+  it("places a makeCall: the agent's phone first, then the customer; userData comes back as attachedData and on the record", async () => {
     const { agent, log, phone } = await agentOnSipPhone('1004', true)
     const userData = { ticket: 'T-42', crm: { id: 7 } }
     const { callID } = (await agent.makeCall({ otherDN: ' 13900005555 ', ANI: '02873000001', userData })) as unknown as { callID: string }
     const dialing = await log.waitFor('EventDialing')
-    expect(dialing).toMatchObject({ callID, callType: 'Outbound', thisDNRole: 'Origination', otherDN: '13900005555', otherDNRole: 'Destination', ANI: '02873000001', attachedData: userData, workStatus: 'dialing' })
+    expect(dialing).toMatchObject({
+      callID,
+      callType: 'Outbound',
+      thisDNRole: 'Origination',
+      otherDN: '13900005555',
+      otherDNRole: 'Destination',
+      ANI: '02873000001',
+      attachedData: userData,
+      workStatus: 'dialing',
+    })
     const est = await log.waitFor('EventEstablished', undefined, 10_000)
     expect(est).toMatchObject({ callID, attachedData: userData, workStatus: 'talking' })
     const net = cc.network!.list().find((c) => c.number === '13900005555')!
@@ -180,16 +209,31 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     expect(rel.attachedData).toEqual(userData)
     expect((await log.waitFor('MainCDRInfo')).releasedBy).toBe('customer')
     await until(async () => ((await cc.store.calls.get('demo', callID))?.endTime ?? 0) > 0, 'the call record to be finished')
-    expect(await cc.store.calls.get('demo', callID)).toMatchObject({ direction: 0, customerNumber: '13900005555', stringeeNumber: '02873000001', attachedData: userData })
+    expect(await cc.store.calls.get('demo', callID)).toMatchObject({
+      direction: 0,
+      customerNumber: '13900005555',
+      stringeeNumber: '02873000001',
+      attachedData: userData,
+    })
   })
 
   it('reports a busy customer and resolves a privacy number on the server', async () => {
     const { agent, log } = await agentOnSipPhone('1005', true)
-    await fetch(`${cc.url}/dev/numbers/13900006666`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reject: 486 }) })
+    await fetch(`${cc.url}/dev/numbers/13900006666`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reject: 486 }),
+    })
     await agent.makeCall({ otherDN: '13900006666' })
     const rel = await log.waitFor('EventReleased', undefined, 10_000)
     expect(rel.workStatus).toBe('ready')
-    const token = (await (await fetch(`${cc.url}/dev/privacy-numbers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ companyId: 'demo', number: '13900007777' }) })).json()) as { privacyNumber: string }
+    const token = (await (
+      await fetch(`${cc.url}/dev/privacy-numbers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ companyId: 'demo', number: '13900007777' }),
+      })
+    ).json()) as { privacyNumber: string }
     await agent.makeCall({ otherDN: '139****7777', privacyNumber: token.privacyNumber })
     await log.next('EventEstablished', undefined, 10_000)
     expect(cc.network!.list().some((c) => c.number === '13900007777' && c.state === 'talking')).toBe(true)
@@ -197,13 +241,21 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     await agent.hangup()
     await log.next('EventReleased')
     await agent.completeACW()
-    await expect(agent.makeCall({ otherDN: '139****0000', privacyNumber: 'forged' })).rejects.toMatchObject({ errorCode: 'INVALID_PARAMETER' })
+    await expect(agent.makeCall({ otherDN: '139****0000', privacyNumber: 'forged' })).rejects.toMatchObject({
+      errorCode: 'INVALID_PARAMETER',
+    })
   })
 
   it('refuses call commands the state forbids, at the server too', async () => {
     const { agent, token } = await agentOnSipPhone('1003')
     const raw = async (name: string, body: Record<string, unknown> = {}) =>
-      (await (await fetch(`${cc.url}/cti/v1/agent/_${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })).json()) as Record<string, unknown>
+      (await (
+        await fetch(`${cc.url}/cti/v1/agent/_${name}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        })
+      ).json()) as Record<string, unknown>
     expect(await raw('hangup')).toMatchObject({ errorCode: 'NO_ACTIVE_CALL' })
     expect(await raw('holdCall')).toMatchObject({ errorCode: 'NO_ACTIVE_CALL' })
     expect(await raw('sendDtmf', { dtmfDigits: '1'.repeat(25) })).toMatchObject({ errorCode: 'INVALID_DTMF' })
@@ -216,7 +268,7 @@ describe('calls with a SIP phone (the simulator as the agent\'s desk phone)', ()
     await expect(agent.answer()).rejects.toMatchObject({ errorCode: 'NO_ACTIVE_CALL' })
   })
 
-  it('refuses makeCall when the agent\'s phone is not registered', async () => {
+  it("refuses makeCall when the agent's phone is not registered", async () => {
     const c = await connectAgent(cc, '1005')
     agents.push(c.agent)
     await c.agent.login({ agentState: '1', phoneType: 'sip' })

@@ -29,7 +29,10 @@ const phones: Simulator[] = []
 const receivers: Receiver[] = []
 
 beforeAll(async () => {
-  cc = await startServer({ logLevel: (process.env.MP_LOG as 'info') ?? 'silent', webhooks: { timeoutMs: 1000, baseDelayMs: 100, maxDelayMs: 500, pollMs: 50, maxAttempts: 5 } })
+  cc = await startServer({
+    logLevel: (process.env.MP_LOG as 'info') ?? 'silent',
+    webhooks: { timeoutMs: 1000, baseDelayMs: 100, maxDelayMs: 500, pollMs: 50, maxAttempts: 5 },
+  })
   api = restClient(cc, await restToken(cc))
   for (const q of ['QU_SALES', 'QU_SUPPORT']) {
     expect((await api.put(`/v1/queue/${q}`, { wait_agent_answer_timeout: 5, wrap_up_time_limit: 2 })).body).toMatchObject({ r: 0 })
@@ -84,7 +87,11 @@ async function answeredCall(a: Desk, from: string): Promise<Answered> {
   leg.answer()
   await a.log.waitFor('EventEstablished', (e) => e.callID === ring.callID, 10_000)
   const cust = cc.network!.simCall(net.id)!
-  await until(() => cust.toneLevel(a.tone) > HEARD && leg.toneLevel(CUSTOMER_TONE_HZ) > HEARD, 'the customer and the agent to hear each other', 8000)
+  await until(
+    () => cust.toneLevel(a.tone) > HEARD && leg.toneLevel(CUSTOMER_TONE_HZ) > HEARD,
+    'the customer and the agent to hear each other',
+    8000,
+  )
   return { callID: ring.callID, netId: net.id, cust, leg }
 }
 
@@ -107,9 +114,11 @@ const since = (d: Connected, n: number) => (): AnySobotEvent[] => d.log.events.s
  */
 async function hearing(sim: SimCall, heard: number[], silent: number[], who: string): Promise<void> {
   const ok = (): boolean => heard.every((hz) => sim.toneLevel(hz) > HEARD) && silent.every((hz) => sim.toneLevel(hz) < SILENT)
-  await until(ok, `${who} to hear ${heard.join(' and ') || 'nothing'} Hz and not ${silent.join(' or ') || '-'}`, 8000).catch((e: unknown) => {
-    throw new Error(`${String(e)}: levels ${[...heard, ...silent].map((hz) => `${hz}: ${sim.toneLevel(hz).toFixed(3)}`).join(', ')}`)
-  })
+  await until(ok, `${who} to hear ${heard.join(' and ') || 'nothing'} Hz and not ${silent.join(' or ') || '-'}`, 8000).catch(
+    (e: unknown) => {
+      throw new Error(`${String(e)}: levels ${[...heard, ...silent].map((hz) => `${hz}: ${sim.toneLevel(hz).toFixed(3)}`).join(', ')}`)
+    },
+  )
   await sleep(250)
   for (const hz of heard) expect(sim.toneLevel(hz), `${who} hears ${hz} Hz`).toBeGreaterThan(HEARD)
   for (const hz of silent) expect(sim.toneLevel(hz), `${who} hears ${hz} Hz`).toBeLessThan(SILENT)
@@ -191,7 +200,11 @@ describe('consult', () => {
     // A busy number: the consult ends at once, A is back with the customer.
     cc.network!.behave('13900020099', { reject: 486 })
     const busy = await A.agent.initiateConsult({ targetType: '1', target: '13900020099' })
-    expect(await A.log.waitFor('EventReleased', (e) => e.callID === busy.callID, 8000)).toMatchObject({ releaseCause: 'rejected', callType: 'Consult', workStatus: 'talking' })
+    expect(await A.log.waitFor('EventReleased', (e) => e.callID === busy.callID, 8000)).toMatchObject({
+      releaseCause: 'rejected',
+      callType: 'Consult',
+      workStatus: 'talking',
+    })
     await A.log.waitFor('EventRetrieved', (e) => e.callID === callID)
     const { callID: consultID } = await A.agent.initiateConsult({ targetType: '1', target: '13900020003' })
     const dialing = await A.log.waitFor('EventDialing', (e) => e.callID === consultID)
@@ -212,7 +225,12 @@ describe('consult', () => {
     // The customer leaves: A and the third party go on.
     const n = A.log.events.length
     cc.network!.hangup(cc.network!.list().find((c) => c.number === '13900010003')!.id)
-    expect(await A.log.waitFor('EventPartyDeleted', undefined, 5000, n)).toMatchObject({ callID, thirdDN: '13900010003', thirdDNRole: 'DeletedParty', workStatus: 'talking' })
+    expect(await A.log.waitFor('EventPartyDeleted', undefined, 5000, n)).toMatchObject({
+      callID,
+      thirdDN: '13900010003',
+      thirdDNRole: 'DeletedParty',
+      workStatus: 'talking',
+    })
     await sleep(500)
     await hearing(aLeg, [THIRD_PARTY_HZ], [CUSTOMER_TONE_HZ], 'A')
     // The last agent leaving ends the call: the third party is hung up too.
@@ -250,7 +268,10 @@ describe('consult', () => {
     await rings2
     await B.log.waitFor('EventRinging', (e) => e.callID === c2)
     await B.agent.rejectCall()
-    expect(await A.log.waitFor('EventReleased', (e) => e.callID === c2, 5000)).toMatchObject({ releaseCause: 'rejected', workStatus: 'talking' })
+    expect(await A.log.waitFor('EventReleased', (e) => e.callID === c2, 5000)).toMatchObject({
+      releaseCause: 'rejected',
+      workStatus: 'talking',
+    })
     expect(await A.log.waitFor('EventRetrieved', undefined, 5000, n)).toMatchObject({ callID, workStatus: 'talking' })
 
     // Retrieved after B answered.
@@ -274,8 +295,14 @@ describe('consult', () => {
     const { callID, cust, leg: aLeg } = await answeredCall(A, '13900010015')
     const first = await consulted(A, B)
     await A.agent.hangup()
-    expect(await A.log.waitFor('EventReleased', (e) => e.callID === first.consultID)).toMatchObject({ releaseCause: 'hangup', workStatus: 'talking' })
-    expect(await B.log.waitFor('EventReleased', (e) => e.callID === first.consultID)).toMatchObject({ releaseCause: 'hangup', workStatus: 'ready' })
+    expect(await A.log.waitFor('EventReleased', (e) => e.callID === first.consultID)).toMatchObject({
+      releaseCause: 'hangup',
+      workStatus: 'talking',
+    })
+    expect(await B.log.waitFor('EventReleased', (e) => e.callID === first.consultID)).toMatchObject({
+      releaseCause: 'hangup',
+      workStatus: 'ready',
+    })
     await A.log.waitFor('EventRetrieved', (e) => e.callID === callID)
     await first.bLeg.waitEnded(5000)
     await hearing(cust, [A.tone], [B.tone], 'the customer')
@@ -283,9 +310,17 @@ describe('consult', () => {
     const second = await consulted(A, B)
     const nA = A.log.events.length
     cc.network!.hangup(cc.network!.list().find((c) => c.number === '13900010015')!.id)
-    expect(await B.log.waitFor('EventReleased', (e) => e.callID === second.consultID, 5000)).toMatchObject({ releaseCause: 'callEnded', workStatus: 'ready' })
+    expect(await B.log.waitFor('EventReleased', (e) => e.callID === second.consultID, 5000)).toMatchObject({
+      releaseCause: 'callEnded',
+      workStatus: 'ready',
+    })
     await A.log.waitFor('EventReleased', (e) => e.callID === callID, 5000, nA)
-    expect(A.log.events.slice(nA).filter((e) => e.messageID === 'EventReleased').map((e) => [(e as { callID: string }).callID, (e as { workStatus?: string }).workStatus])).toEqual([
+    expect(
+      A.log.events
+        .slice(nA)
+        .filter((e) => e.messageID === 'EventReleased')
+        .map((e) => [(e as { callID: string }).callID, (e as { workStatus?: string }).workStatus]),
+    ).toEqual([
       [second.consultID, 'consulting'],
       [callID, 'sorting'],
     ])
@@ -342,7 +377,12 @@ describe('blind transfer', () => {
     // A number through the telephone network: the customer ends up talking to it, no agent left.
     const first = await answeredCall(A, '13900010007')
     await A.agent.singleTransfer({ targetType: '1', target: '13900020007' })
-    expect(await A.log.waitFor('EventReleased', (e) => e.callID === first.callID)).toMatchObject({ thisDNRole: 'TransferBy', thirdDN: '13900020007', thirdDNRole: 'TransferTo', releaseCause: 'transferred' })
+    expect(await A.log.waitFor('EventReleased', (e) => e.callID === first.callID)).toMatchObject({
+      thisDNRole: 'TransferBy',
+      thirdDN: '13900020007',
+      thirdDNRole: 'TransferTo',
+      releaseCause: 'transferred',
+    })
     await until(() => cc.network!.list().some((c) => c.number === '13900020007' && c.state === 'talking'), 'the number to answer', 8000)
     const third = cc.network!.list().find((c) => c.number === '13900020007')!
     expect(third.to).toBe('13900010007') // it sees the customer's number
@@ -365,9 +405,21 @@ describe('refusals', () => {
     const A = await desk('1004')
     const B = await desk('1001')
     await desk('1002', { login: false })
-    const code = (p: Promise<unknown>) => p.then(() => 'success', (e: { errorCode: string }) => e.errorCode)
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'success',
+        (e: { errorCode: string }) => e.errorCode,
+      )
     const raw = async (token: string, name: string, body: Record<string, unknown> = {}) =>
-      ((await (await fetch(`${cc.url}/cti/v1/agent/_${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })).json()) as { errorCode?: string }).errorCode
+      (
+        (await (
+          await fetch(`${cc.url}/cti/v1/agent/_${name}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify(body),
+          })
+        ).json()) as { errorCode?: string }
+      ).errorCode
 
     // No call yet.
     expect(await code(A.agent.initiateConsult({ targetType: '0', target: '1001' }))).toBe('NO_ACTIVE_CALL')
@@ -423,7 +475,15 @@ describe('refusals', () => {
     const A = await desk('1004')
     const S = await desk('9001', { autoAnswer: true })
     const raw = async (name: string, body: Record<string, unknown> = {}) =>
-      ((await (await fetch(`${cc.url}/cti/v1/agent/_${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${S.token}` }, body: JSON.stringify(body) })).json()) as { errorCode?: string }).errorCode
+      (
+        (await (
+          await fetch(`${cc.url}/cti/v1/agent/_${name}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${S.token}` },
+            body: JSON.stringify(body),
+          })
+        ).json()) as { errorCode?: string }
+      ).errorCode
     expect(await raw('observe', { targetAgentID: '1004' })).toBe('NO_ACTIVE_CALL')
     expect(await raw('observe', { targetAgentID: '9001' })).toBe('TARGET_IS_SELF')
     await expect(S.agent.observe({ targetAgentID: '9001' })).rejects.toMatchObject({ errorCode: 'TARGET_IS_SELF' })
@@ -464,7 +524,9 @@ describe('supervision', () => {
     await S.agent.intercept({ targetAgentID: '1004' })
     await expectFlow('Supervision: observe, barge in, intercept', 'S', since(S, fromS), { M: callID })
     await expectFlow('Supervision: observe, barge in, intercept', 'A', since(A, fromA), { M: callID })
-    expect(S.log.events.slice(fromS).every((e) => !('partyRole' in e) || (e as { partyRole: string }).partyRole === 'Supervisor')).toBe(true)
+    expect(S.log.events.slice(fromS).every((e) => !('partyRole' in e) || (e as { partyRole: string }).partyRole === 'Supervisor')).toBe(
+      true,
+    )
     await aLeg.waitEnded(5000)
     await hearing(cust, [S.tone], [A.tone], 'the customer')
     await hearing(sLeg, [CUSTOMER_TONE_HZ], [], 'the supervisor')
@@ -484,7 +546,11 @@ describe('satisfaction survey', () => {
       await A.agent.sendSatisfy()
       await expectFlow('Satisfaction survey', 'A', since(A, fromA), { M: callID })
       await aLeg.waitEnded(5000)
-      await until(() => cust.toneLevel(SURVEY_PROMPT_HZ[0], 3000) > HEARD && cust.toneLevel(A.tone) < SILENT, 'the customer to hear the survey prompt, and A no more', 8000)
+      await until(
+        () => cust.toneLevel(SURVEY_PROMPT_HZ[0], 3000) > HEARD && cust.toneLevel(A.tone) < SILENT,
+        'the customer to hear the survey prompt, and A no more',
+        8000,
+      )
       expect(cc.network!.sendDtmf(netId, '4')).toBe(true)
       await until(() => cust.ended, 'the call to end after the key', 8000)
       await until(async () => ((await cc.store.calls.get('demo', callID))?.endTime ?? 0) > 0, 'the call record')
@@ -515,13 +581,38 @@ describe('REST API', () => {
     const B = await desk('1001', { autoAnswer: true })
     const C = await desk('1002', { autoAnswer: true })
     const { callID, cust } = await answeredCall(A, '13900010014')
-    expect((await api.post('/v1/call/participant', { callId: 'call-nope', to: { type: 'internal', number: '1001' } })).body).toMatchObject({ r: 5 })
-    expect((await api.post('/v1/call/participant', { callId: callID, to: { type: 'sideways', number: '1001' } })).body).toMatchObject({ r: 4 })
+    expect((await api.post('/v1/call/participant', { callId: 'call-nope', to: { type: 'internal', number: '1001' } })).body).toMatchObject({
+      r: 5,
+    })
+    expect((await api.post('/v1/call/participant', { callId: callID, to: { type: 'sideways', number: '1001' } })).body).toMatchObject({
+      r: 4,
+    })
     expect((await api.post('/v1/call/transfer', { callId: callID })).body).toMatchObject({ r: 2 })
-    expect((await api.post('/v1/call/transfer', { callId: callID, to: { type: 'internal', number: '1003' } })).body).toMatchObject({ r: 14 }) // offline
-    expect((await api.post('/v1/call/participant', { callId: callID, from: { type: 'external', number: '842471000102' }, to: { type: 'internal', number: '1001' } })).body).toMatchObject({ r: 0 })
-    expect(await B.log.waitFor('EventPartyAdded', undefined, 8000)).toMatchObject({ callID, thisDNRole: 'NewParty', thirdDN: '842471000102', thirdDNRole: 'AddedBy', workStatus: 'conferencing' })
-    expect(await A.log.waitFor('EventPartyAdded')).toMatchObject({ callID, thirdDN: '8001', thirdDNRole: 'NewParty', workStatus: 'conferencing' })
+    expect((await api.post('/v1/call/transfer', { callId: callID, to: { type: 'internal', number: '1003' } })).body).toMatchObject({
+      r: 14,
+    }) // offline
+    expect(
+      (
+        await api.post('/v1/call/participant', {
+          callId: callID,
+          from: { type: 'external', number: '842471000102' },
+          to: { type: 'internal', number: '1001' },
+        })
+      ).body,
+    ).toMatchObject({ r: 0 })
+    expect(await B.log.waitFor('EventPartyAdded', undefined, 8000)).toMatchObject({
+      callID,
+      thisDNRole: 'NewParty',
+      thirdDN: '842471000102',
+      thirdDNRole: 'AddedBy',
+      workStatus: 'conferencing',
+    })
+    expect(await A.log.waitFor('EventPartyAdded')).toMatchObject({
+      callID,
+      thirdDN: '8001',
+      thirdDNRole: 'NewParty',
+      workStatus: 'conferencing',
+    })
     await hearing(cust, [A.tone, B.tone], [], 'the customer')
 
     const res = await api.post('/v1/call/transfer', { callId: callID, to: { type: 'internal', number: '1002', alias: 'Bruno' } })

@@ -23,11 +23,42 @@ afterAll(async () => {
 
 /** The fields of the document's sample row. */
 const SAMPLE_ROW_FIELDS = [
-  'object_type', 'id', 'project_id', 'customer_number', 'stringee_number', 'direction', 'start_time', 'end_time', 'answer_time',
-  'enqueue_time', 'duration', 'ivr_duration', 'portal', 'account', 'hold_duration', 'talk_duration', 'recorded', 'have_voice_mail',
-  'end_call_reason', 'route_to_agent', 'acw_duration', 'status', 'account_name', 'account_email', 'campaign_name', 'contactname',
-  'company_id', 'companyname', 'from_user_id', 'record_path', 'participants', 'answer_duration', 'answer_duration_minutes',
-  'first_answer_time', 'callee', 'video_call',
+  'object_type',
+  'id',
+  'project_id',
+  'customer_number',
+  'stringee_number',
+  'direction',
+  'start_time',
+  'end_time',
+  'answer_time',
+  'enqueue_time',
+  'duration',
+  'ivr_duration',
+  'portal',
+  'account',
+  'hold_duration',
+  'talk_duration',
+  'recorded',
+  'have_voice_mail',
+  'end_call_reason',
+  'route_to_agent',
+  'acw_duration',
+  'status',
+  'account_name',
+  'account_email',
+  'campaign_name',
+  'contactname',
+  'company_id',
+  'companyname',
+  'from_user_id',
+  'record_path',
+  'participants',
+  'answer_duration',
+  'answer_duration_minutes',
+  'first_answer_time',
+  'callee',
+  'video_call',
 ]
 
 const BASE = 1_626_627_600_000
@@ -161,7 +192,9 @@ describe('call history: GET /v1/call/log', () => {
     const asc = await api.get('/v1/call/log?sort_by=duration&sort_order=asc&limit=100')
     expect(ids(asc.body.data.rows)).toEqual(ids([...calls].sort((a, b) => a.duration - b.duration || a.id.localeCompare(b.id))))
     const desc = await api.get('/v1/call/log?sort_by=enqueue_time&sort_order=DESC&limit=3')
-    expect(ids(desc.body.data.rows)).toEqual(ids([...calls].sort((a, b) => b.enqueueTime - a.enqueueTime || b.id.localeCompare(a.id)).slice(0, 3)))
+    expect(ids(desc.body.data.rows)).toEqual(
+      ids([...calls].sort((a, b) => b.enqueueTime - a.enqueueTime || b.id.localeCompare(a.id)).slice(0, 3)),
+    )
   })
 
   it('refuses a sort_order not allowed with r = 12, and a sort_by off the list with r = 13', async () => {
@@ -201,7 +234,16 @@ describe('call history: GET /v1/call/log', () => {
   })
 
   it('shows a company only its own calls', async () => {
-    await cc.store.config.saveCompany({ id: 'other', name: 'Other', projectId: 2, accountId: 2, accountSid: 'ACo', apiKeySid: 'SKother', eventUrl: null, webhookSecret: 'whsec_o' })
+    await cc.store.config.saveCompany({
+      id: 'other',
+      name: 'Other',
+      projectId: 2,
+      accountId: 2,
+      accountSid: 'ACo',
+      apiKeySid: 'SKother',
+      eventUrl: null,
+      webhookSecret: 'whsec_o',
+    })
     const other = restClient(cc, await restToken(cc, 'other'))
     expect((await other.get('/v1/call/log')).body.data).toMatchObject({ totalCount: 0, rows: [] })
     expect((await other.get(`/v1/call/log?call_id=${calls[0]!.id}`)).body.data.totalCount).toBe(0)
@@ -209,9 +251,12 @@ describe('call history: GET /v1/call/log', () => {
 })
 
 describe('recordings: GET and DELETE /v1/call/recording/{CALL_ID}', () => {
-  it('downloads a call\'s recording, and deletes it', async () => {
+  it("downloads a call's recording, and deletes it", async () => {
     const call = calls[0]!
-    const audio = encodeWav(Int16Array.from({ length: 8000 }, (_, i) => Math.round(8000 * Math.sin(i / 3))), 8000)
+    const audio = encodeWav(
+      Int16Array.from({ length: 8000 }, (_, i) => Math.round(8000 * Math.sin(i / 3))),
+      8000,
+    )
     const rec = await cc.store.recordings.save('demo', call.id, audio, { durationMs: 1000 })
     expect(existsSync(rec.file)).toBe(true)
     const row = (await api.get(`/v1/call/log?call_id=${call.id}`)).body.data.rows[0]
@@ -230,10 +275,19 @@ describe('recordings: GET and DELETE /v1/call/recording/{CALL_ID}', () => {
     expect((await api.get(`/v1/call/log?call_id=${call.id}`)).body.data.rows[0]).toMatchObject({ recorded: false, record_path: null })
   })
 
-  it('an unknown call, or another company\'s, has no recording (r = 5)', async () => {
+  it("an unknown call, or another company's, has no recording (r = 5)", async () => {
     await cc.store.recordings.save('demo', calls[1]!.id, encodeWav(new Int16Array(80), 8000))
     expect((await api.get('/v1/call/recording/call-nope')).body).toMatchObject({ r: 5 })
-    await cc.store.config.saveCompany({ id: 'third', name: 'Third', projectId: 3, accountId: 3, accountSid: 'ACt', apiKeySid: 'SKthird', eventUrl: null, webhookSecret: 'whsec_t' })
+    await cc.store.config.saveCompany({
+      id: 'third',
+      name: 'Third',
+      projectId: 3,
+      accountId: 3,
+      accountSid: 'ACt',
+      apiKeySid: 'SKthird',
+      eventUrl: null,
+      webhookSecret: 'whsec_t',
+    })
     const third = restClient(cc, await restToken(cc, 'third'))
     expect((await third.get(`/v1/call/recording/${calls[1]!.id}`)).body).toMatchObject({ r: 5 })
     expect((await third.del(`/v1/call/recording/${calls[1]!.id}`)).body).toMatchObject({ r: 5 })
@@ -242,7 +296,8 @@ describe('recordings: GET and DELETE /v1/call/recording/{CALL_ID}', () => {
 })
 
 describe('greeting files: /v1/greetingfile', () => {
-  const tone = (rate: number, seconds: number, hz = 440, amp = 12000): Int16Array => Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * hz * i) / rate)))
+  const tone = (rate: number, seconds: number, hz = 440, amp = 12000): Int16Array =>
+    Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * hz * i) / rate)))
   const upload = (file: Uint8Array, opts: { field?: string; desc?: string; name?: string } = {}) => {
     const form = new FormData()
     if (opts.desc !== undefined) form.append('desc', opts.desc)
@@ -256,11 +311,11 @@ describe('greeting files: /v1/greetingfile', () => {
   }
   const crossings = (s: Int16Array): number => {
     let n = 0
-    for (let i = 1; i < s.length; i++) if ((s[i - 1]! < 0) !== (s[i]! < 0)) n++
+    for (let i = 1; i < s.length; i++) if (s[i - 1]! < 0 !== s[i]! < 0) n++
     return n
   }
 
-  it('uploads an 8 kHz PCM16 WAV as the document\'s form does, and keeps it as it is', async () => {
+  it("uploads an 8 kHz PCM16 WAV as the document's form does, and keeps it as it is", async () => {
     const samples = tone(8000, 1)
     const res = await upload(encodeWav(samples, 8000), { desc: 'desc 123' })
     expect(res.status).toBe(200)
@@ -271,7 +326,17 @@ describe('greeting files: /v1/greetingfile', () => {
     expect(stored).toMatchObject({ encoding: 'pcm16', channels: 1, sampleRate: 8000 })
     expect([...stored.samples]).toEqual([...samples])
     const list = await api.get('/v1/greetingfile')
-    expect(list.body.data.files).toContainEqual(expect.objectContaining({ fileSid: res.body.fileSid, filename: res.body.filename, desc: 'desc 123', original_name: 'greeting.wav', sample_rate: 8000, channels: 1, duration_ms: 1000 }))
+    expect(list.body.data.files).toContainEqual(
+      expect.objectContaining({
+        fileSid: res.body.fileSid,
+        filename: res.body.filename,
+        desc: 'desc 123',
+        original_name: 'greeting.wav',
+        sample_rate: 8000,
+        channels: 1,
+        duration_ms: 1000,
+      }),
+    )
   })
 
   it('converts 44.1 kHz stereo PCM16 and 16 kHz mu-law to 8 kHz mono, keeping the tone', async () => {
@@ -343,7 +408,9 @@ describe('greeting files: /v1/greetingfile', () => {
   it('a greeting in use by a queue or an IVR node cannot be deleted; unused, it goes with its file', async () => {
     const up = (await upload(encodeWav(tone(8000, 0.2), 8000))).body
     const queue = (await api.post('/v1/queue', { name: 'With music', hold_greeting: up.filename })).body.queueID
-    const node = (await api.post('/v1/ivrnode', { tree: 'TR_MAIN', node_name: 'Jingle', node_play_mode: 'play', node_play_content: up.filename })).body
+    const node = (
+      await api.post('/v1/ivrnode', { tree: 'TR_MAIN', node_name: 'Jingle', node_play_mode: 'play', node_play_content: up.filename })
+    ).body
     expect(node).toMatchObject({ r: 0 })
     const del = await api.del(`/v1/greetingfile/${up.fileSid}`)
     expect(del.body).toMatchObject({ r: 7 })

@@ -18,7 +18,7 @@ afterAll(async () => {
 })
 
 describe('agents: /v1/agent', () => {
-  it('creates an agent from the PCC sample and lists it with Stringee\'s attributes', async () => {
+  it("creates an agent from the PCC sample and lists it with Stringee's attributes", async () => {
     const res = await api.post('/v1/agent', { name: 'Agent 1', stringee_user_id: 'agent_1', manual_status: 'NOT AVAILABLE' })
     expect(res.body).toMatchObject({ r: 0, project: 1, message: 'Create agent success' })
     const id = res.body.agentID as string
@@ -49,10 +49,25 @@ describe('agents: /v1/agent', () => {
 
   it('creates a phone-routed agent with an extension, and the agent logs in with it', async () => {
     expect((await api.post('/v1/extension', { ext: '8100' })).body).toMatchObject({ r: 0, ext: '8100' })
-    const res = await api.post('/v1/agent', { name: 'Phone agent', stringee_user_id: 'phone_1', work_no: '2001', routing_type: 2, phone_number: '84909992666', ext: '8100', phone_types: ['sip', 'pstn'] })
+    const res = await api.post('/v1/agent', {
+      name: 'Phone agent',
+      stringee_user_id: 'phone_1',
+      work_no: '2001',
+      routing_type: 2,
+      phone_number: '84909992666',
+      ext: '8100',
+      phone_types: ['sip', 'pstn'],
+    })
     expect(res.body).toMatchObject({ r: 0 })
     const { body } = await api.get(`/v1/agent/${res.body.agentID}`)
-    expect(body.data).toMatchObject({ routing_type: 2, phone_number: '84909992666', mobile: '84909992666', ext: '8100', work_no: '2001', default_phone_type: 'sip' })
+    expect(body.data).toMatchObject({
+      routing_type: 2,
+      phone_number: '84909992666',
+      mobile: '84909992666',
+      ext: '8100',
+      work_no: '2001',
+      default_phone_type: 'sip',
+    })
     const { agent } = await connectAgent(cc, '2001')
     try {
       await expect(agent.login({ agentState: '1', phoneType: 'sip' })).resolves.toMatchObject({ bindExt: '8100' })
@@ -70,8 +85,17 @@ describe('agents: /v1/agent', () => {
 
   it('updates an agent', async () => {
     const id = (await api.post('/v1/agent', { name: 'Before', stringee_user_id: 'upd_1' })).body.agentID
-    expect((await api.put(`/v1/agent/${id}`, { name: 'After', manual_status: 'lunch break', supervisor: true })).body).toEqual({ r: 0, project: 1, message: 'Update agent success' })
-    expect((await api.get(`/v1/agent/${id}`)).body.data).toMatchObject({ name: 'After', manual_status: 'LUNCH BREAK', supervisor: 1, stringee_user_id: 'upd_1' })
+    expect((await api.put(`/v1/agent/${id}`, { name: 'After', manual_status: 'lunch break', supervisor: true })).body).toEqual({
+      r: 0,
+      project: 1,
+      message: 'Update agent success',
+    })
+    expect((await api.get(`/v1/agent/${id}`)).body.data).toMatchObject({
+      name: 'After',
+      manual_status: 'LUNCH BREAK',
+      supervisor: 1,
+      stringee_user_id: 'upd_1',
+    })
   })
 
   it('refuses bad agents with documented codes', async () => {
@@ -115,9 +139,18 @@ describe('groups and their agents: /v1/group, /v1/manage-agents-in-group', () =>
       { account: 1, project: 1, agent_id: 'agt-1005', group_id: groupId },
     ])
     const list = await api.get('/v1/group')
-    expect(list.body.data.groups.find((x: { id: string }) => x.id === groupId)).toEqual({ id: groupId, account: 1, project: 1, name: 'Support group', number_of_agent: 2 })
+    expect(list.body.data.groups.find((x: { id: string }) => x.id === groupId)).toEqual({
+      id: groupId,
+      account: 1,
+      project: 1,
+      name: 'Support group',
+      number_of_agent: 2,
+    })
     // DELETE with its parameters in the query.
-    expect((await api.del(`/v1/manage-agents-in-group?agent_id=agt-1004&group_id=${groupId}`)).body).toMatchObject({ r: 0, message: 'Remove agent from Group success' })
+    expect((await api.del(`/v1/manage-agents-in-group?agent_id=agt-1004&group_id=${groupId}`)).body).toMatchObject({
+      r: 0,
+      message: 'Remove agent from Group success',
+    })
     expect((await api.del('/v1/manage-agents-in-group', { agent_id: 'agt-1004', group_id: groupId })).body).toMatchObject({ r: 5 })
     expect(cc.dir.groups.get(groupId)?.agentUUIDs).toEqual(['agt-1005'])
     expect((await api.put(`/v1/group/${groupId}`, { name: 'Renamed' })).body).toMatchObject({ r: 0 })
@@ -161,9 +194,15 @@ describe('group routing: /v1/routing-call-to-groups', () => {
 
   it('refuses bad routings', async () => {
     expect((await api.post('/v1/routing-call-to-groups', { queue_id: 'QU_SALES', group_id: 'GR_SUPPORT' })).body).toMatchObject({ r: 2 })
-    expect((await api.post('/v1/routing-call-to-groups', { queue_id: 'QU_SALES', group_id: 'GR_SUPPORT', primary_group: 2 })).body).toMatchObject({ r: 4 })
-    expect((await api.post('/v1/routing-call-to-groups', { queue_id: 'QU_NOPE', group_id: 'GR_SUPPORT', primary_group: 1 })).body).toMatchObject({ r: 5 })
-    expect((await api.post('/v1/routing-call-to-groups', { queue_id: 'QU_SALES', group_id: 'GR_SALES', primary_group: 1 })).body).toMatchObject({ r: 6 })
+    expect(
+      (await api.post('/v1/routing-call-to-groups', { queue_id: 'QU_SALES', group_id: 'GR_SUPPORT', primary_group: 2 })).body,
+    ).toMatchObject({ r: 4 })
+    expect(
+      (await api.post('/v1/routing-call-to-groups', { queue_id: 'QU_NOPE', group_id: 'GR_SUPPORT', primary_group: 1 })).body,
+    ).toMatchObject({ r: 5 })
+    expect(
+      (await api.post('/v1/routing-call-to-groups', { queue_id: 'QU_SALES', group_id: 'GR_SALES', primary_group: 1 })).body,
+    ).toMatchObject({ r: 6 })
     expect((await api.get('/v1/routing-call-to-groups')).body).toMatchObject({ r: 2 })
   })
 })
@@ -178,12 +217,25 @@ describe('numbers: /v1/number', () => {
   })
 
   it('adds a number as the PCC sample does, then updates and deletes it', async () => {
-    const res = await api.post('/v1/number', { number: '84986225112', nickname: 'Number 112', allow_outbound_calls: true, enable_ivr: true, ivr_menu: 'TR_MAIN', queue_id: 'QU_SUPPORT' })
+    const res = await api.post('/v1/number', {
+      number: '84986225112',
+      nickname: 'Number 112',
+      allow_outbound_calls: true,
+      enable_ivr: true,
+      ivr_menu: 'TR_MAIN',
+      queue_id: 'QU_SUPPORT',
+    })
     expect(res.body).toMatchObject({ r: 0, project: 1, message: 'Create number success' })
     const id = res.body.numberID as string
     expect(cc.dir.numberByDigits('84986225112')).toMatchObject({ id, enableIvr: true, ivrTreeId: 'TR_MAIN', queueId: 'QU_SUPPORT' })
     expect((await api.put(`/v1/number/${id}`, { enable_ivr: false, nickname: 'Direct' })).body).toMatchObject({ r: 0 })
-    expect((await api.get(`/v1/number/${id}`)).body.data).toMatchObject({ nickname: 'Direct', enable_ivr: 0, queue_id: 'QU_SUPPORT', allow_outbound_calls: 1, record_outbound_calls: 0 })
+    expect((await api.get(`/v1/number/${id}`)).body.data).toMatchObject({
+      nickname: 'Direct',
+      enable_ivr: 0,
+      queue_id: 'QU_SUPPORT',
+      allow_outbound_calls: 1,
+      record_outbound_calls: 0,
+    })
     expect((await api.put(`/v1/number/${id}`, { queue_id: null })).body).toMatchObject({ r: 2 })
     expect((await api.del(`/v1/number/${id}`)).body).toMatchObject({ r: 0, message: 'Delete number success' })
     expect(cc.dir.numberByDigits('84986225112')).toBeUndefined()
@@ -209,9 +261,22 @@ describe('IVR: /v1/ivrtree, /v1/ivrnode, /v1/ivrkeypress', () => {
     const tree = await api.post('/v1/ivrtree', { tree_name: 'IVR tree for number A' })
     expect(tree.body).toMatchObject({ r: 0, project: 1, message: 'Create ivr tree success' })
     const treeId = tree.body.ivrTreeID as string
-    const n1 = await api.post('/v1/ivrnode', { tree: treeId, node_name: 'Main', node_play_mode: 'talk', node_play_content: 'Press 1 for sales, 2 for more.' })
+    const n1 = await api.post('/v1/ivrnode', {
+      tree: treeId,
+      node_name: 'Main',
+      node_play_mode: 'talk',
+      node_play_content: 'Press 1 for sales, 2 for more.',
+    })
     expect(n1.body).toMatchObject({ r: 0, message: 'Create ivr node success', isRootNode: true })
-    const n2 = await api.post('/v1/ivrnode', { tree: treeId, node_name: 'More', node_play_mode: 'talk', node_play_content: 'More options.', bargeIn: false, loop_count: 2, keypress_timeout: 8 })
+    const n2 = await api.post('/v1/ivrnode', {
+      tree: treeId,
+      node_name: 'More',
+      node_play_mode: 'talk',
+      node_play_content: 'More options.',
+      bargeIn: false,
+      loop_count: 2,
+      keypress_timeout: 8,
+    })
     expect(n2.body).toMatchObject({ r: 0, isRootNode: false })
     const k1 = await api.post('/v1/ivrkeypress', { node: n1.body.ivrNodeID, node_key: '1', action: 2, queue_id: 'QU_SALES' })
     expect(k1.body).toMatchObject({ r: 0, project: 1, message: 'Create ivr node key success' })
@@ -219,9 +284,23 @@ describe('IVR: /v1/ivrtree, /v1/ivrnode, /v1/ivrkeypress', () => {
     expect(k2.body).toMatchObject({ r: 0 })
     await api.post('/v1/ivrkeypress', { node: n2.body.ivrNodeID, node_key: 'EMPTY_KEY', action: 6 })
 
-    expect((await api.get('/v1/ivrtree')).body.data.ivrTrees).toContainEqual({ id: treeId, account: 1, project: 1, tree_name: 'IVR tree for number A', root_node: n1.body.ivrNodeID })
+    expect((await api.get('/v1/ivrtree')).body.data.ivrTrees).toContainEqual({
+      id: treeId,
+      account: 1,
+      project: 1,
+      tree_name: 'IVR tree for number A',
+      root_node: n1.body.ivrNodeID,
+    })
     const nodes = (await api.get(`/v1/ivrnode?tree=${treeId}`)).body.data.ivrNodes
-    expect(nodes.find((n: { id: string }) => n.id === n2.body.ivrNodeID)).toMatchObject({ bargeIn: false, loop_count: 2, keypress_timeout: 8, is_root_node: 0, voice: 'hn_female_thutrang_phrase_48k-hsmm', speed: 0, sched: 0 })
+    expect(nodes.find((n: { id: string }) => n.id === n2.body.ivrNodeID)).toMatchObject({
+      bargeIn: false,
+      loop_count: 2,
+      keypress_timeout: 8,
+      is_root_node: 0,
+      voice: 'hn_female_thutrang_phrase_48k-hsmm',
+      speed: 0,
+      sched: 0,
+    })
     const keys = (await api.get(`/v1/ivrkeypress?node=${n1.body.ivrNodeID}`)).body.data.ivrNodeKeys
     expect(keys.map((k: { node_key: string; action: number }) => [k.node_key, k.action])).toEqual([
       ['1', 2],
@@ -241,7 +320,8 @@ describe('IVR: /v1/ivrtree, /v1/ivrnode, /v1/ivrkeypress', () => {
   })
 
   it('refuses bad nodes and keys', async () => {
-    const n = (await api.post('/v1/ivrnode', { tree: 'TR_MAIN', node_name: 'Extra', node_play_mode: 'talk', node_play_content: 'x' })).body.ivrNodeID
+    const n = (await api.post('/v1/ivrnode', { tree: 'TR_MAIN', node_name: 'Extra', node_play_mode: 'talk', node_play_content: 'x' })).body
+      .ivrNodeID
     const nodeCases: [Record<string, unknown>, number][] = [
       [{ node_name: 'x', node_play_mode: 'talk', node_play_content: 'x' }, 2],
       [{ tree: 'TR_MAIN', node_play_mode: 'talk', node_play_content: 'x' }, 2],
@@ -291,7 +371,10 @@ describe('the project: /v1/project', () => {
     const before = await api.get('/v1/project')
     expect(before.body).toMatchObject({ r: 0, project: 1, data: { id: 'demo', project_id: 1, api_key_sid: 'SKdemo', event_url: '' } })
     expect(before.body.data.webhook_secret).toMatch(/^whsec_/)
-    expect((await api.put('/v1/project', { event_url: 'https://hooks.example.com/stringee' })).body).toMatchObject({ r: 0, message: 'Update project success' })
+    expect((await api.put('/v1/project', { event_url: 'https://hooks.example.com/stringee' })).body).toMatchObject({
+      r: 0,
+      message: 'Update project success',
+    })
     expect(cc.dir.companies.get('demo')?.eventUrl).toBe('https://hooks.example.com/stringee')
     expect((await api.put('/v1/project', { event_url: 'mailto:x@example.com' })).body).toMatchObject({ r: 4 })
     expect((await api.put('/v1/project', {})).body).toMatchObject({ r: 2 })

@@ -118,7 +118,12 @@ describe('create a queue: POST /v1/queue', () => {
       cond_routing: 2,
     })
     // The in-memory Directory the call control reads has the same settings.
-    expect(cc.dir.queues.get(id)?.settings).toMatchObject({ record_calls: true, wait_agent_answer_timeout: 3, cond_routing: 2, get_list_agents_url: 'https://crm.example.com/agents?x=1' })
+    expect(cc.dir.queues.get(id)?.settings).toMatchObject({
+      record_calls: true,
+      wait_agent_answer_timeout: 3,
+      cond_routing: 2,
+      get_list_agents_url: 'https://crm.example.com/agents?x=1',
+    })
   })
 })
 
@@ -133,8 +138,29 @@ describe('list queues: GET /v1/queue', () => {
     expect(data).toMatchObject({ totalPages: Math.ceil(total / 50), currentPage: 1, limit: 50 })
     expect(data.queues).toHaveLength(Math.min(total, 50))
     const sales = data.queues.find((q: { id: string }) => q.id === 'QU_SALES')
-    expect(sales).toMatchObject({ id: 'QU_SALES', account: 1, project: 1, name: 'Sales', record_calls: 1, wait_greeting: '', hold_greeting: '' })
-    for (const k of ['id', 'account', 'project', 'name', 'agent_wrap_up_after_calls', 'wrap_up_time_limit', 'enable_voicemail', 'schedule', 'wait_greeting', 'hold_greeting', 'wait_agent_answer_timeout', 'record_calls']) {
+    expect(sales).toMatchObject({
+      id: 'QU_SALES',
+      account: 1,
+      project: 1,
+      name: 'Sales',
+      record_calls: 1,
+      wait_greeting: '',
+      hold_greeting: '',
+    })
+    for (const k of [
+      'id',
+      'account',
+      'project',
+      'name',
+      'agent_wrap_up_after_calls',
+      'wrap_up_time_limit',
+      'enable_voicemail',
+      'schedule',
+      'wait_greeting',
+      'hold_greeting',
+      'wait_agent_answer_timeout',
+      'record_calls',
+    ]) {
       expect(sales).toHaveProperty(k)
     }
   })
@@ -165,7 +191,14 @@ describe('update a queue: PUT /v1/queue/{QUEUE_ID}', () => {
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ r: 0, message: 'Update queue success', project: 1 })
     const { body } = await api.get(`/v1/queue/${id}`)
-    expect(body.data).toMatchObject({ name: 'To update', record_calls: 0, wait_agent_answer_timeout: 33, wrap_up_time_limit: 20, schedule: 2, wait_greeting: 'file-1.mp3' })
+    expect(body.data).toMatchObject({
+      name: 'To update',
+      record_calls: 0,
+      wait_agent_answer_timeout: 33,
+      wrap_up_time_limit: 20,
+      schedule: 2,
+      wait_greeting: 'file-1.mp3',
+    })
   })
 
   it('clears a greeting with ""', async () => {
@@ -232,7 +265,11 @@ describe('bad input gets its documented result code, never a 500', () => {
   })
 
   it('an unknown queue is r = 5 for get, update and delete', async () => {
-    for (const res of [await api.get('/v1/queue/QU_NOPE'), await api.put('/v1/queue/QU_NOPE', { name: 'x' }), await api.del('/v1/queue/QU_NOPE')]) {
+    for (const res of [
+      await api.get('/v1/queue/QU_NOPE'),
+      await api.put('/v1/queue/QU_NOPE', { name: 'x' }),
+      await api.del('/v1/queue/QU_NOPE'),
+    ]) {
       expect(res.status).toBe(404)
       expect(res.body).toMatchObject({ r: 5, project: 1 })
     }
@@ -275,7 +312,10 @@ describe('bad input gets its documented result code, never a 500', () => {
 
 describe('authentication: X-STRINGEE-AUTH on every request', () => {
   const sign = (claims: Record<string, unknown>, opts: { exp?: number; secret?: string; jti?: boolean } = {}) => {
-    let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('SKdemo').setExpirationTime(opts.exp ?? Math.floor(Date.now() / 1000) + 60)
+    let jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('SKdemo')
+      .setExpirationTime(opts.exp ?? Math.floor(Date.now() / 1000) + 60)
     if (opts.jti !== false) jwt = jwt.setJti(`jti-${Math.random()}`)
     return jwt.sign(new TextEncoder().encode(opts.secret ?? SECRET))
   }
@@ -298,7 +338,11 @@ describe('authentication: X-STRINGEE-AUTH on every request', () => {
     ]
     for (const [what, token] of bad) {
       const client = restClient(cc, token)
-      for (const res of [await client.get('/v1/queue'), await client.post('/v1/queue', '{broken'), await client.del('/v1/queue/QU_SALES')]) {
+      for (const res of [
+        await client.get('/v1/queue'),
+        await client.post('/v1/queue', '{broken'),
+        await client.del('/v1/queue/QU_SALES'),
+      ]) {
         expect(res.status, what).toBe(401)
         expect(res.body, what).toMatchObject({ r: 1 })
       }
@@ -326,8 +370,17 @@ describe('authentication: X-STRINGEE-AUTH on every request', () => {
     expect(res.status).toBe(401)
   })
 
-  it('keeps companies apart: another company sees none of demo\'s queues and cannot touch them', async () => {
-    await cc.store.config.saveCompany({ id: 'other', name: 'Other', projectId: 2, accountId: 2, accountSid: 'ACother', apiKeySid: 'SKother', eventUrl: null, webhookSecret: 'whsec_x' })
+  it("keeps companies apart: another company sees none of demo's queues and cannot touch them", async () => {
+    await cc.store.config.saveCompany({
+      id: 'other',
+      name: 'Other',
+      projectId: 2,
+      accountId: 2,
+      accountSid: 'ACother',
+      apiKeySid: 'SKother',
+      eventUrl: null,
+      webhookSecret: 'whsec_x',
+    })
     const other = restClient(cc, await restToken(cc, 'other'))
     const list = await other.get('/v1/queue')
     expect(list.body).toMatchObject({ r: 0, project: 2, data: { totalCount: '0', queues: [] } })

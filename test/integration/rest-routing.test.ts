@@ -14,7 +14,16 @@ let other: RestClient
 beforeAll(async () => {
   cc = await startServer()
   api = restClient(cc, await restToken(cc))
-  await cc.store.config.saveCompany({ id: 'other', name: 'Other', projectId: 2, accountId: 2, accountSid: 'ACo', apiKeySid: 'SKother', eventUrl: null, webhookSecret: 'whsec_o' })
+  await cc.store.config.saveCompany({
+    id: 'other',
+    name: 'Other',
+    projectId: 2,
+    accountId: 2,
+    accountSid: 'ACo',
+    apiKeySid: 'SKother',
+    eventUrl: null,
+    webhookSecret: 'whsec_o',
+  })
   other = restClient(cc, await restToken(cc, 'other'))
 })
 afterAll(async () => {
@@ -53,7 +62,13 @@ describe('business hours', () => {
     expect(await r(api.put('/v1/business-hours', '[1]'))).toBe(8)
     expect((await api.get('/v1/business-hours')).body.data.default).toBe(true) // nothing was saved
 
-    await ok(api.put('/v1/business-hours', { timezone: 'Asia/Ho_Chi_Minh', week: { sat: ['09:00-12:00', '13:00-24:00'] }, closed_dates: ['2026-01-01', '2025-09-02'] }))
+    await ok(
+      api.put('/v1/business-hours', {
+        timezone: 'Asia/Ho_Chi_Minh',
+        week: { sat: ['09:00-12:00', '13:00-24:00'] },
+        closed_dates: ['2026-01-01', '2025-09-02'],
+      }),
+    )
     expect((await api.get('/v1/business-hours')).body.data).toMatchObject({
       timezone: 'Asia/Ho_Chi_Minh',
       default: false,
@@ -67,7 +82,7 @@ describe('business hours', () => {
 })
 
 describe('outbound display schemes', () => {
-  it('creates, lists, changes and deletes schemes of the company\'s outbound numbers', async () => {
+  it("creates, lists, changes and deletes schemes of the company's outbound numbers", async () => {
     for (const [body, code] of [
       [{ numbers: ['842471000101'] }, 2],
       [{ name: 'x' }, 2],
@@ -82,7 +97,10 @@ describe('outbound display schemes', () => {
     expect(created.code).toMatch(/^OS_[A-Z0-9]{12}$/)
     await ok(api.post('/v1/outbound-scheme', { code: 'SOUTH', name: 'South', numbers: ['842471000102'] }))
     expect(await r(api.post('/v1/outbound-scheme', { code: 'SOUTH', name: 'again', numbers: ['842471000102'] }))).toBe(6)
-    expect((await api.get('/v1/outbound-scheme')).body.data).toMatchObject({ totalCount: '2', schemes: [{ code: created.code, name: 'North', numbers: ['842471000101', '842471000100'] }, { code: 'SOUTH' }] })
+    expect((await api.get('/v1/outbound-scheme')).body.data).toMatchObject({
+      totalCount: '2',
+      schemes: [{ code: created.code, name: 'North', numbers: ['842471000101', '842471000100'] }, { code: 'SOUTH' }],
+    })
     await ok(api.put('/v1/outbound-scheme/SOUTH', { name: 'South 2', numbers: ['842471000101'] }))
     expect((await api.get('/v1/outbound-scheme/SOUTH')).body.data).toMatchObject({ name: 'South 2', numbers: ['842471000101'] })
     expect(await r(api.put('/v1/outbound-scheme/SOUTH', { numbers: [] }))).toBe(4)
@@ -104,9 +122,17 @@ describe('outbound display schemes', () => {
   })
 })
 
-describe('agents\' outbound routes', () => {
+describe("agents' outbound routes", () => {
   it('has defaults, checks every reference, and keeps the current choice within what the agent may use', async () => {
-    expect((await api.get('/v1/agent/agt-1003/outbound-route')).body.data).toEqual({ agent_id: 'agt-1003', rules: [1, 2, 3], schemes: null, numbers: [], current_rule: 1, current_scheme: null, current_number: null })
+    expect((await api.get('/v1/agent/agt-1003/outbound-route')).body.data).toEqual({
+      agent_id: 'agt-1003',
+      rules: [1, 2, 3],
+      schemes: null,
+      numbers: [],
+      current_rule: 1,
+      current_scheme: null,
+      current_number: null,
+    })
     for (const [body, code] of [
       [{ rules: [4] }, 4],
       [{ rules: [] }, 4],
@@ -124,7 +150,12 @@ describe('agents\' outbound routes', () => {
     expect(await r(api.get('/v1/agent/agt-nobody/outbound-route'))).toBe(5)
     expect(await r(other.get('/v1/agent/agt-1003/outbound-route'))).toBe(5)
     await ok(api.put('/v1/agent/agt-1003/outbound-route', { rules: [1, 3], numbers: ['842471000101', '842471000102'], current_rule: 3 }))
-    expect((await api.get('/v1/agent/agt-1003/outbound-route')).body.data).toMatchObject({ rules: [1, 3], numbers: ['842471000101', '842471000102'], current_rule: 3, current_number: '842471000101' })
+    expect((await api.get('/v1/agent/agt-1003/outbound-route')).body.data).toMatchObject({
+      rules: [1, 3],
+      numbers: ['842471000101', '842471000102'],
+      current_rule: 3,
+      current_number: '842471000101',
+    })
     // Narrowing the rules moves the current one back inside them.
     await ok(api.put('/v1/agent/agt-1003/outbound-route', { rules: [1] }))
     expect((await api.get('/v1/agent/agt-1003/outbound-route')).body.data).toMatchObject({ rules: [1], current_rule: 1 })
@@ -132,7 +163,7 @@ describe('agents\' outbound routes', () => {
 })
 
 describe('realtime calls and stop call', () => {
-  it('lists the company\'s calls in progress in Stringee\'s shape and stops one by id', async () => {
+  it("lists the company's calls in progress in Stringee's shape and stops one by id", async () => {
     const empty = (await api.get('/v1/call/realtime')).body
     expect(empty).toMatchObject({ r: 0, message: 'Load call(s) success', data: { totalCount: 0, currentPage: 1, limit: 200, calls: [] } })
     // Nobody is logged in: the caller waits in QU_SUPPORT.
@@ -163,7 +194,12 @@ describe('realtime calls and stop call', () => {
 
     expect((await api.post('/v1/call/stop', { callId })).body).toMatchObject({ r: 0, message: 'Stop call success', callId })
     await until(() => cc.network!.list().find((c) => c.number === '13977000001')?.state === 'ended', 'the caller to be hung up')
-    expect(await recordOf(cc, '13977000001')).toMatchObject({ id: callId, status: 2, queueId: 'QU_SUPPORT', endCallReason: 'SERVER_HANGUP' })
+    expect(await recordOf(cc, '13977000001')).toMatchObject({
+      id: callId,
+      status: 2,
+      queueId: 'QU_SUPPORT',
+      endCallReason: 'SERVER_HANGUP',
+    })
     expect((await api.get('/v1/call/realtime')).body.data.calls).toEqual([])
     expect(await r(api.post('/v1/call/stop', { callId }))).toBe(5)
   })

@@ -27,7 +27,8 @@ beforeAll(async () => {
   events = await startReceiver()
   await ok(api.put('/v1/project', { event_url: events.url }))
   agent = await deskAgent(cc, '1001')
-  queueId = (await ok(api.post('/v1/queue', { name: 'IVR queue', record_calls: false, cond_routing: 2, agent_wrap_up_after_calls: false }))).queueID
+  queueId = (await ok(api.post('/v1/queue', { name: 'IVR queue', record_calls: false, cond_routing: 2, agent_wrap_up_after_calls: false })))
+    .queueID
   const groupId = (await ok(api.post('/v1/group', { name: 'IVR team' }))).groupID
   await ok(api.post('/v1/manage-agents-in-group', { agent_id: 'agt-1001', group_id: groupId }))
   await ok(api.post('/v1/routing-call-to-groups', { queue_id: queueId, group_id: groupId, priority: 1 }))
@@ -35,19 +36,54 @@ beforeAll(async () => {
 
   // Tree 1: a spoken menu. 1 the queue, 2 the second node, 9 stop.
   const t1 = (await ok(api.post('/v1/ivrtree', { tree_name: 'Menu' }))).ivrTreeID
-  const welcome = (await ok(api.post('/v1/ivrnode', { tree: t1, node_name: 'Welcome', node_play_mode: 'talk', node_play_content: 'Welcome. For sales press 1. For more press 2. To hang up press 9.', keypress_timeout: 5, voice: 'en' }))).ivrNodeID
-  const more = (await ok(api.post('/v1/ivrnode', { tree: t1, node_name: 'More', node_play_mode: 'play', node_play_content: greeting, keypress_timeout: 5 }))).ivrNodeID
+  const welcome = (
+    await ok(
+      api.post('/v1/ivrnode', {
+        tree: t1,
+        node_name: 'Welcome',
+        node_play_mode: 'talk',
+        node_play_content: 'Welcome. For sales press 1. For more press 2. To hang up press 9.',
+        keypress_timeout: 5,
+        voice: 'en',
+      }),
+    )
+  ).ivrNodeID
+  const more = (
+    await ok(
+      api.post('/v1/ivrnode', { tree: t1, node_name: 'More', node_play_mode: 'play', node_play_content: greeting, keypress_timeout: 5 }),
+    )
+  ).ivrNodeID
   await ok(api.post('/v1/ivrkeypress', { node: welcome, node_key: '1', action: 2, queue_id: queueId }))
   await ok(api.post('/v1/ivrkeypress', { node: welcome, node_key: '2', action: 4, next_node: more }))
   await ok(api.post('/v1/ivrkeypress', { node: welcome, node_key: '9', action: 6 }))
-  await ok(api.post('/v1/ivrkeypress', { node: more, node_key: '3', action: 3, to_phone_number: '13955550003', from_number_callout_to_agent: '842475000000' }))
+  await ok(
+    api.post('/v1/ivrkeypress', {
+      node: more,
+      node_key: '3',
+      action: 3,
+      to_phone_number: '13955550003',
+      from_number_callout_to_agent: '842475000000',
+    }),
+  )
   menu = '842475000001'
   await ok(api.post('/v1/number', { number: menu, enable_ivr: true, ivr_menu: t1 }))
 
   // Tree 2: a short played prompt, no barge-in, two loops of 1 s; 5 stops, a wrong key goes to the
   // queue (INVALID_KEY), silence stops the call (EMPTY_KEY).
   const t2 = (await ok(api.post('/v1/ivrtree', { tree_name: 'Short' }))).ivrTreeID
-  const only = (await ok(api.post('/v1/ivrnode', { tree: t2, node_name: 'Only', node_play_mode: 'play', node_play_content: greeting, keypress_timeout: 1, loop_count: 2, bargeIn: false }))).ivrNodeID
+  const only = (
+    await ok(
+      api.post('/v1/ivrnode', {
+        tree: t2,
+        node_name: 'Only',
+        node_play_mode: 'play',
+        node_play_content: greeting,
+        keypress_timeout: 1,
+        loop_count: 2,
+        bargeIn: false,
+      }),
+    )
+  ).ivrNodeID
   await ok(api.post('/v1/ivrkeypress', { node: only, node_key: '5', action: 6 }))
   await ok(api.post('/v1/ivrkeypress', { node: only, node_key: 'INVALID_KEY', action: 2, queue_id: queueId }))
   await ok(api.post('/v1/ivrkeypress', { node: only, node_key: 'EMPTY_KEY', action: 6 }))
@@ -77,7 +113,10 @@ describe('IVR', () => {
   it('routes to a queue on a key pressed during the spoken prompt; the keys travel with the call', async () => {
     // scripts/ensure-system-deps.sh installs espeak-ng for the tests: the prompt is speech, several
     // seconds of it (the chime that stands in for it without espeak-ng lasts half a second).
-    expect(await new Prompts({ greetings: cc.store.greetings }).ttsEngine(), 'espeak-ng is missing: run scripts/ensure-system-deps.sh').toBe('espeak-ng')
+    expect(
+      await new Prompts({ greetings: cc.store.greetings }).ttsEngine(),
+      'espeak-ng is missing: run scripts/ensure-system-deps.sh',
+    ).toBe('espeak-ng')
     const c = await dial(menu, '13955000001')
     await until(() => c.sim.receivedRms(Date.now() - 300) > 0.01, 'the prompt')
     await sleep(1500)
@@ -89,7 +128,14 @@ describe('IVR', () => {
     expect(est).toMatchObject({ DNIS: menu, ANI: '13955000001' })
     await agent.agent.hangup()
     const rec = await recordOf(cc, '13955000001')
-    expect(rec).toMatchObject({ id: est.callID, stringeeNumber: menu, queueId, status: 1, agentId: 'agt-1001', attachedData: { ivr: ['1'] } })
+    expect(rec).toMatchObject({
+      id: est.callID,
+      stringeeNumber: menu,
+      queueId,
+      status: 1,
+      agentId: 'agt-1001',
+      attachedData: { ivr: ['1'] },
+    })
     expect(rec.ivrDuration).toBeLessThan(5) // barge-in: the key cut the prompt short
     const [answered] = await events.waitFor(1, (r) => r.body.call_id === est.callID && r.body.call_status === 'answered')
     expect(JSON.parse(answered!.body.clientCustomData as string)).toEqual({ ivr: ['1'] })
@@ -99,9 +145,13 @@ describe('IVR', () => {
     const c = await dial(menu, '13955000002')
     await until(() => c.sim.receivedRms(Date.now() - 300) > 0.01, 'the prompt')
     cc.network!.sendDtmf(c.id, '2')
-    await hears(c.sim, GREETING_HZ, 'the second node\'s greeting')
+    await hears(c.sim, GREETING_HZ, "the second node's greeting")
     cc.network!.sendDtmf(c.id, '3')
-    await until(() => cc.network!.list().some((x) => x.direction === 'outbound' && x.number === '13955550003' && x.state === 'talking'), 'the forwarded number to answer', 10_000)
+    await until(
+      () => cc.network!.list().some((x) => x.direction === 'outbound' && x.number === '13955550003' && x.state === 'talking'),
+      'the forwarded number to answer',
+      10_000,
+    )
     const fwd = cc.network!.list().find((x) => x.number === '13955550003')!
     expect(fwd.to).toBe('842475000000')
     // The caller and the forwarded number hear each other (the network's phones send 440 Hz).

@@ -45,7 +45,17 @@ afterAll(async () => {
 let n = 0
 /** A queue nobody serves unless `agents` are given; its number. */
 async function queue(settings: Record<string, unknown>, agents: string[] = []): Promise<{ queueId: string; number: string }> {
-  const queueId = (await ok(api.post('/v1/queue', { name: `Overflow ${++n}`, record_calls: false, cond_routing: 2, agent_wrap_up_after_calls: false, ...settings }))).queueID as string
+  const queueId = (
+    await ok(
+      api.post('/v1/queue', {
+        name: `Overflow ${++n}`,
+        record_calls: false,
+        cond_routing: 2,
+        agent_wrap_up_after_calls: false,
+        ...settings,
+      }),
+    )
+  ).queueID as string
   if (agents.length) {
     const groupId = (await ok(api.post('/v1/group', { name: `G ${n}` }))).groupID as string
     for (const a of agents) await ok(api.post('/v1/manage-agents-in-group', { agent_id: `agt-${a}`, group_id: groupId }))
@@ -76,7 +86,10 @@ describe('overflow to voicemail', () => {
     cc.network!.callIn(number, '13933000001')
     await until(() => cc.calls.waitingCount(queueId) === 1, 'the first caller to wait')
     cc.network!.callIn(number, '13933000002')
-    const second = await until(() => !!cc.network!.list().find((c) => c.number === '13933000002')?.answeredAt, 'the second call to be answered').then(() => simOf('13933000002'))
+    const second = await until(
+      () => !!cc.network!.list().find((c) => c.number === '13933000002')?.answeredAt,
+      'the second call to be answered',
+    ).then(() => simOf('13933000002'))
     await hears(second.sim, BEEP_HZ, 'the voicemail beep', 8000, 0.1)
     expect(cc.calls.waitingCount(queueId)).toBe(1) // the first caller still waits; the second never queued
     await sleep(1500) // the message
@@ -92,7 +105,12 @@ describe('overflow to voicemail', () => {
     expect(wav.data[0]!.length / 8000).toBeGreaterThan(1)
     const voicemails = (await api.get('/v1/call/log?has_voicemail=1')).body.data
     expect(voicemails.rows.map((r: { id: string }) => r.id)).toEqual([rec.id])
-    expect(voicemails.rows[0]).toMatchObject({ have_voice_mail: true, recorded: true, record_path: `/v1/call/recording/${rec.id}`, status: 2 })
+    expect(voicemails.rows[0]).toMatchObject({
+      have_voice_mail: true,
+      recorded: true,
+      record_path: `/v1/call/recording/${rec.id}`,
+      status: 2,
+    })
     const [ended] = await events.waitFor(1, (r) => r.body.call_id === rec.id && r.body.call_status === 'ended')
     expect(ended!.body).toMatchObject({ endedBy: 'EXTERNAL', callType: 'CALL' })
 
@@ -123,7 +141,12 @@ describe('overflow to voicemail', () => {
 describe('business hours (schedule 2)', () => {
   it('outside the hours: voicemail with enable_voicemail, else a closed message and a hang-up; inside: agents', async () => {
     // Closed all week in the company's time zone.
-    await ok(api.put('/v1/business-hours', { timezone: 'Asia/Ho_Chi_Minh', week: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } }))
+    await ok(
+      api.put('/v1/business-hours', {
+        timezone: 'Asia/Ho_Chi_Minh',
+        week: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] },
+      }),
+    )
     expect((await api.get('/v1/business-hours')).body.data).toMatchObject({ timezone: 'Asia/Ho_Chi_Minh', open_now: false, default: false })
     const withVm = await queue({ schedule: 2, enable_voicemail: true })
     cc.network!.callIn(withVm.number, '13933000004')
@@ -132,7 +155,11 @@ describe('business hours (schedule 2)', () => {
     await hears(vm.sim, BEEP_HZ, 'the voicemail beep', 8000, 0.1)
     await sleep(800)
     cc.network!.hangup(vm.id)
-    expect(await recordOf(cc, '13933000004', (r) => r.endTime > 0 && r.recorded)).toMatchObject({ haveVoiceMail: true, status: 2, queueId: withVm.queueId })
+    expect(await recordOf(cc, '13933000004', (r) => r.endTime > 0 && r.recorded)).toMatchObject({
+      haveVoiceMail: true,
+      status: 2,
+      queueId: withVm.queueId,
+    })
 
     const agent = await deskAgent(cc, '1001')
     desks.push(agent)
@@ -142,11 +169,28 @@ describe('business hours (schedule 2)', () => {
     const msg = simOf('13933000005')
     await until(() => msg.sim.receivedRms(Date.now() - 500) > 0.01, 'the closed message')
     await msg.sim.waitEnded(20_000) // the server hangs up after the message
-    expect(await recordOf(cc, '13933000005')).toMatchObject({ haveVoiceMail: false, status: 2, agentId: null, endCallReason: 'SERVER_HANGUP' })
+    expect(await recordOf(cc, '13933000005')).toMatchObject({
+      haveVoiceMail: false,
+      status: 2,
+      agentId: null,
+      endCallReason: 'SERVER_HANGUP',
+    })
     expect(agent.phone.calls.size).toBe(0) // the ready agent was never offered it
 
     // Open around the clock: the same queue routes to its agent.
-    await ok(api.put('/v1/business-hours', { week: { mon: ['00:00-24:00'], tue: ['00:00-24:00'], wed: ['00:00-24:00'], thu: ['00:00-24:00'], fri: ['00:00-24:00'], sat: ['00:00-24:00'], sun: ['00:00-24:00'] } }))
+    await ok(
+      api.put('/v1/business-hours', {
+        week: {
+          mon: ['00:00-24:00'],
+          tue: ['00:00-24:00'],
+          wed: ['00:00-24:00'],
+          thu: ['00:00-24:00'],
+          fri: ['00:00-24:00'],
+          sat: ['00:00-24:00'],
+          sun: ['00:00-24:00'],
+        },
+      }),
+    )
     cc.network!.callIn(closed.number, '13933000006')
     await agent.log.waitFor('EventEstablished', undefined, 10_000)
     await agent.agent.hangup()
@@ -172,7 +216,7 @@ describe('greetings from uploaded files', () => {
     const rings = agent.log.next('EventRinging', undefined, 10_000)
     await agent.agent.ready()
     await rings
-    await until(() => agent.phone.calls.size > 0, 'the agent\'s phone to ring')
+    await until(() => agent.phone.calls.size > 0, "the agent's phone to ring")
     ;[...agent.phone.calls][0]!.answer()
     await agent.log.waitFor('EventEstablished', undefined, 10_000)
     await until(() => sim.toneLevel(700, 400) < 0.01, 'the greeting to stop')

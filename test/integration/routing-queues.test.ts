@@ -46,7 +46,17 @@ async function desk(id: string, autoAnswer = true): Promise<DeskAgent> {
 let numbers = 0
 /** A queue served by groups (agent work numbers, priority), reached on a new number. */
 async function queue(settings: Record<string, unknown>, groups: [string[], number][]): Promise<{ queueId: string; number: string }> {
-  const queueId = (await ok(api.post('/v1/queue', { name: `Q${Date.now()}`, wait_agent_answer_timeout: 3, wrap_up_time_limit: 1, record_calls: false, ...settings }))).queueID as string
+  const queueId = (
+    await ok(
+      api.post('/v1/queue', {
+        name: `Q${Date.now()}`,
+        wait_agent_answer_timeout: 3,
+        wrap_up_time_limit: 1,
+        record_calls: false,
+        ...settings,
+      }),
+    )
+  ).queueID as string
   for (const [agents, priority] of groups) {
     const groupId = (await ok(api.post('/v1/group', { name: `G${priority}` }))).groupID as string
     for (const a of agents) await ok(api.post('/v1/manage-agents-in-group', { agent_id: `agt-${a}`, group_id: groupId }))
@@ -60,7 +70,9 @@ async function queue(settings: Record<string, unknown>, groups: [string[], numbe
 /** The webhooks received for a call, as [call_status, to.number] pairs in order. */
 async function hooks(callId: string, until: string): Promise<[string, string][]> {
   await events.waitFor(1, (r) => r.body.call_id === callId && r.body.call_status === until, 10_000)
-  return events.requests.filter((r) => r.body.call_id === callId).map((r) => [r.body.call_status as string, (r.body.to as { number: string }).number])
+  return events.requests
+    .filter((r) => r.body.call_id === callId)
+    .map((r) => [r.body.call_status as string, (r.body.to as { number: string }).number])
 }
 
 describe('routing through group priorities', () => {
@@ -72,11 +84,14 @@ describe('routing through group priorities', () => {
     expect((await api.get('/v1/call/log')).body.data.totalCount).toBe(before)
   })
 
-  it('offers a queue\'s calls to its first-priority group before the second, whoever has been idle longer', async () => {
+  it("offers a queue's calls to its first-priority group before the second, whoever has been idle longer", async () => {
     const second = await desk('1002') // idle longest, but in the priority-2 group
     await sleep(50)
     const first = await desk('1001')
-    const { queueId, number } = await queue({ cond_routing: 2 }, [[['1001'], 1], [['1002'], 2]])
+    const { queueId, number } = await queue({ cond_routing: 2 }, [
+      [['1001'], 1],
+      [['1002'], 2],
+    ])
 
     cc.network!.callIn(number, '13911000001')
     const est1 = await first.log.waitFor('EventEstablished', undefined, 10_000)
@@ -89,7 +104,15 @@ describe('routing through group priorities', () => {
     await second.agent.hangup()
 
     const r1 = await recordOf(cc, '13911000001')
-    expect(r1).toMatchObject({ id: est1.callID, direction: 1, stringeeNumber: number, queueId, agentId: 'agt-1001', status: 1, routeToAgent: true })
+    expect(r1).toMatchObject({
+      id: est1.callID,
+      direction: 1,
+      stringeeNumber: number,
+      queueId,
+      agentId: 'agt-1001',
+      status: 1,
+      routeToAgent: true,
+    })
     const r2 = await recordOf(cc, '13911000002')
     expect(r2).toMatchObject({ id: est2.callID, queueId, agentId: 'agt-1002', status: 1 })
     expect(await hooks(est1.callID, 'ended')).toEqual([
@@ -112,13 +135,20 @@ describe('routing through group priorities', () => {
   it('moves an unanswered call to the next agent after wait_agent_answer_timeout (3 s)', async () => {
     const slow = await desk('1001', false)
     const quick = await desk('1002')
-    const { number } = await queue({ cond_routing: 2, agent_wrap_up_after_calls: false }, [[['1001'], 1], [['1002'], 2]])
+    const { number } = await queue({ cond_routing: 2, agent_wrap_up_after_calls: false }, [
+      [['1001'], 1],
+      [['1002'], 2],
+    ])
     const ringing = nextIncoming(slow.phone)
     cc.network!.callIn(number, '13911000003')
     const r1 = await slow.log.waitFor('EventRinging', undefined, 10_000)
     await ringing
     const rang = Date.now()
-    expect(await slow.log.waitFor('EventReleased', undefined, 8000)).toMatchObject({ callID: r1.callID, releaseCause: 'noAnswer', workStatus: 'ready' })
+    expect(await slow.log.waitFor('EventReleased', undefined, 8000)).toMatchObject({
+      callID: r1.callID,
+      releaseCause: 'noAnswer',
+      workStatus: 'ready',
+    })
     const est = await quick.log.waitFor('EventEstablished', undefined, 10_000)
     expect(est.callID).toBe(r1.callID)
     expect(Date.now() - rang).toBeGreaterThanOrEqual(2800)
@@ -129,9 +159,13 @@ describe('routing through group priorities', () => {
     expect(await recordOf(cc, '13911000003')).toMatchObject({ agentId: 'agt-1002', status: 1 })
     const h = await hooks(r1.callID, 'ended')
     expect(h.filter(([s]) => s === 'ringing').map(([, to]) => to)).toEqual(['8001', '8002'])
-    const missed = events.requests.find((r) => r.body.call_id === r1.callID && r.body.call_status === 'agentEnded' && (r.body.to as { number: string }).number === '8001')
+    const missed = events.requests.find(
+      (r) => r.body.call_id === r1.callID && r.body.call_status === 'agentEnded' && (r.body.to as { number: string }).number === '8001',
+    )
     expect(missed?.body).toMatchObject({ endCallCause: '480 Temporarily Unavailable', answerDuration: 0 })
-    const times = events.requests.filter((r) => r.body.call_id === r1.callID && r.body.call_status === 'ringing').map((r) => r.body.timestamp_ms as number)
+    const times = events.requests
+      .filter((r) => r.body.call_id === r1.callID && r.body.call_status === 'ringing')
+      .map((r) => r.body.timestamp_ms as number)
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(3000)
   })
 
@@ -140,7 +174,9 @@ describe('routing through group priorities', () => {
     const web = await webPhoneAgent(cc, '1004')
     phones.push(web.phone)
     webAgents.push(web)
-    const { queueId, number } = await queue({ cond_routing: 1, from_number_callout_to_agent: '842470000999' }, [[['1003', '1004', '1005'], 1]])
+    const { queueId, number } = await queue({ cond_routing: 1, from_number_callout_to_agent: '842470000999' }, [
+      [['1003', '1004', '1005'], 1],
+    ])
 
     const webRings = nextIncoming(web.phone)
     cc.network!.callIn(number, '13911000004')
@@ -155,7 +191,10 @@ describe('routing through group priorities', () => {
     await ok(api.put('/v1/agent/agt-1005', { routing_type: 2, phone_number: '13800005555' }))
     const d5 = await deskAgent(cc, '1005', { autoAnswer: false })
     desks.push(d5)
-    await until(async () => (await command(cc, web.token, 'notReady', { reasonCode: 11 }, web.session)).status === 'success', '1004 to be not ready')
+    await until(
+      async () => (await command(cc, web.token, 'notReady', { reasonCode: 11 }, web.session)).status === 'success',
+      '1004 to be not ready',
+    )
     cc.network!.callIn(number, '13911000005')
     const est = await d5.log.waitFor('EventEstablished', undefined, 10_000)
     expect(est).toMatchObject({ otherDN: '13911000005' })

@@ -43,21 +43,50 @@ describe('a restart in the middle of routing', () => {
     cc = await startServer({ dataDir, jwtSecret })
     let api = restClient(cc, await restToken(cc))
     const greeting = await uploadTone(api, 600, 1)
-    const queueId = (await ok(api.post('/v1/queue', { name: 'Durable', record_calls: false, cond_routing: 2, schedule: 2, maximum_queue_size: 7, maximum_queue_wait_time: 90, wait_greeting: greeting, hold_greeting: greeting, enable_voicemail: true, agent_wrap_up_after_calls: false, get_list_agents_url: 'https://crm.example.com/agents' }))).queueID
-    const plain = (await ok(api.post('/v1/queue', { name: 'Plain', record_calls: false, cond_routing: 2, agent_wrap_up_after_calls: false }))).queueID
+    const queueId = (
+      await ok(
+        api.post('/v1/queue', {
+          name: 'Durable',
+          record_calls: false,
+          cond_routing: 2,
+          schedule: 2,
+          maximum_queue_size: 7,
+          maximum_queue_wait_time: 90,
+          wait_greeting: greeting,
+          hold_greeting: greeting,
+          enable_voicemail: true,
+          agent_wrap_up_after_calls: false,
+          get_list_agents_url: 'https://crm.example.com/agents',
+        }),
+      )
+    ).queueID
+    const plain = (
+      await ok(api.post('/v1/queue', { name: 'Plain', record_calls: false, cond_routing: 2, agent_wrap_up_after_calls: false }))
+    ).queueID
     const groupId = (await ok(api.post('/v1/group', { name: 'Durable team' }))).groupID
     await ok(api.post('/v1/manage-agents-in-group', { agent_id: 'agt-1001', group_id: groupId }))
     await ok(api.post('/v1/routing-call-to-groups', { queue_id: plain, group_id: groupId, priority: 1 }))
     await ok(api.post('/v1/routing-call-to-groups', { queue_id: queueId, group_id: 'GR_SUPPORT', priority: 3 }))
     const tree = (await ok(api.post('/v1/ivrtree', { tree_name: 'Durable menu' }))).ivrTreeID
-    const node = (await ok(api.post('/v1/ivrnode', { tree, node_name: 'Root', node_play_mode: 'play', node_play_content: greeting, keypress_timeout: 3 }))).ivrNodeID
+    const node = (
+      await ok(
+        api.post('/v1/ivrnode', { tree, node_name: 'Root', node_play_mode: 'play', node_play_content: greeting, keypress_timeout: 3 }),
+      )
+    ).ivrNodeID
     await ok(api.post('/v1/ivrkeypress', { node, node_key: '1', action: 2, queue_id: plain }))
     await ok(api.post('/v1/ivrkeypress', { node, node_key: '9', action: 6 }))
     await ok(api.post('/v1/number', { number: '842476000001', enable_ivr: true, ivr_menu: tree }))
     await ok(api.post('/v1/number', { number: '842476000002', queue_id: queueId, nickname: 'Durable line' }))
     await ok(api.put('/v1/business-hours', { timezone: 'Europe/Paris', week: { sat: ['10:00-12:00'] }, closed_dates: ['2030-12-25'] }))
     await ok(api.post('/v1/outbound-scheme', { code: 'KEEP', name: 'Kept', numbers: ['842476000002'] }))
-    await ok(api.put('/v1/agent/agt-1002/outbound-route', { rules: [2, 3], numbers: ['842476000002'], current_rule: 3, current_number: '842476000002' }))
+    await ok(
+      api.put('/v1/agent/agt-1002/outbound-route', {
+        rules: [2, 3],
+        numbers: ['842476000002'],
+        current_rule: 3,
+        current_number: '842476000002',
+      }),
+    )
 
     // Calls before the restart: one answered through the IVR, one stopped in it, one still waiting.
     let desk: DeskAgent = await deskAgent(cc, '1001')

@@ -47,7 +47,18 @@ async function desk(id: string, autoAnswer = true): Promise<DeskAgent> {
 let n = 0
 /** A queue whose groups hold `groupAgents`, asking the CRM receiver for agents; its number. */
 async function crmQueue(groupAgents: string[], behaviour: Behaviour): Promise<{ queueId: string; number: string }> {
-  const queueId = (await ok(api.post('/v1/queue', { name: `CRM ${++n}`, wait_agent_answer_timeout: 10, agent_wrap_up_after_calls: false, record_calls: false, cond_routing: 2, get_list_agents_url: `${crm.url}?q=${n}` }))).queueID as string
+  const queueId = (
+    await ok(
+      api.post('/v1/queue', {
+        name: `CRM ${++n}`,
+        wait_agent_answer_timeout: 10,
+        agent_wrap_up_after_calls: false,
+        record_calls: false,
+        cond_routing: 2,
+        get_list_agents_url: `${crm.url}?q=${n}`,
+      }),
+    )
+  ).queueID as string
   answers.set(queueId, behaviour)
   const groupId = (await ok(api.post('/v1/group', { name: `G ${n}` }))).groupID as string
   for (const a of groupAgents) await ok(api.post('/v1/manage-agents-in-group', { agent_id: `agt-${a}`, group_id: groupId }))
@@ -59,11 +70,15 @@ async function crmQueue(groupAgents: string[], behaviour: Behaviour): Promise<{ 
 
 /** When the call-event webhook says the call began ringing an agent. */
 function ringingAt(callId: string): Promise<number> {
-  return events.waitFor(1, (r) => r.body.call_id === callId && r.body.call_status === 'ringing', 10_000).then(([r]) => r!.body.timestamp_ms as number)
+  return events
+    .waitFor(1, (r) => r.body.call_id === callId && r.body.call_status === 'ringing', 10_000)
+    .then(([r]) => r!.body.timestamp_ms as number)
 }
 
 function answeredBy(callId: string): Promise<string> {
-  return events.waitFor(1, (r) => r.body.call_id === callId && r.body.call_status === 'answered', 10_000).then(([r]) => (r!.body.to as { number: string }).number)
+  return events
+    .waitFor(1, (r) => r.body.call_id === callId && r.body.call_status === 'answered', 10_000)
+    .then(([r]) => (r!.body.to as { number: string }).number)
 }
 
 describe('get_list_agents_url', () => {
@@ -108,7 +123,13 @@ describe('get_list_agents_url', () => {
     const d = await desk('1003')
     const { number } = await crmQueue(['1005'], (req) => ({
       status: 200,
-      json: { version: 2, calls: (req.body.calls as { callId: string }[]).map((c) => ({ callId: c.callId, agents: [{ stringee_user_id: '1003', phone_number: '13800031003', routing_type: 2, answer_timeout: 5 }] })) },
+      json: {
+        version: 2,
+        calls: (req.body.calls as { callId: string }[]).map((c) => ({
+          callId: c.callId,
+          agents: [{ stringee_user_id: '1003', phone_number: '13800031003', routing_type: 2, answer_timeout: 5 }],
+        })),
+      },
     }))
     cc.network!.callIn(number, '13922000301')
     const est = await d.log.waitFor('EventEstablished', undefined, 10_000)
@@ -140,7 +161,19 @@ describe('get_list_agents_url', () => {
       ['hangs (no answer within the timeout)', () => 'hang'],
       ['answers nonsense (version 1)', () => ({ status: 200, json: { version: 1, calls: [] } })],
       ['answers what is not JSON', () => ({ status: 200, text: '<html>oops</html>' })],
-      ['lists agents without answer_timeout', (req: { body: Record<string, unknown> }) => ({ status: 200, json: { version: 2, calls: (req.body.calls as { callId: string }[]).map((c) => ({ callId: c.callId, agents: [{ stringee_user_id: '1002', routing_type: 1 }] })) } })],
+      [
+        'lists agents without answer_timeout',
+        (req: { body: Record<string, unknown> }) => ({
+          status: 200,
+          json: {
+            version: 2,
+            calls: (req.body.calls as { callId: string }[]).map((c) => ({
+              callId: c.callId,
+              agents: [{ stringee_user_id: '1002', routing_type: 1 }],
+            })),
+          },
+        }),
+      ],
     ] as [string, Behaviour][]) {
       it(`when the webhook ${what}`, async () => {
         const { queueId, number } = await crmQueue(['1003'], behaviour)

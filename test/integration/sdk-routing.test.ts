@@ -41,14 +41,21 @@ async function online(id: string, agentState: '1' | '2' = '1'): Promise<Connecte
 }
 
 describe('queryAgents', () => {
-  it('lists the company\'s agents from their live states, filtered by name, state and skill group', async () => {
+  it("lists the company's agents from their live states, filtered by name, state and skill group", async () => {
     const alice = await online('1001')
     await online('1002', '2')
     const byId = (list: { agentID: string }[]) => list.map((a) => a.agentID).sort()
 
     const ready = await alice.agent.queryAgents()
     expect(byId(ready.agents)).toEqual(['1001'])
-    expect(ready.agents[0]).toMatchObject({ agentUUID: 'agt-1001', agentID: '1001', agentName: 'Alice Chen', ext: '8001', agentState: 1, workStatus: 1 })
+    expect(ready.agents[0]).toMatchObject({
+      agentUUID: 'agt-1001',
+      agentID: '1001',
+      agentName: 'Alice Chen',
+      ext: '8001',
+      agentState: 1,
+      workStatus: 1,
+    })
     expect(byId((await alice.agent.queryAgents({ agentState: -1 })).agents)).toEqual(['1001', '1002', '1003', '1004', '1005', '9001'])
     expect((await alice.agent.queryAgents({ agentState: 2 })).agents).toMatchObject([{ agentID: '1002', agentState: 2, workStatus: 2 }])
     expect((await alice.agent.queryAgents({ agentState: 0 })).agents).toHaveLength(4)
@@ -58,13 +65,28 @@ describe('queryAgents', () => {
     expect((await alice.agent.queryAgents({ queueCode: 'QU_SUPPORT' })).agents).toEqual([])
 
     // Another company's agents never show.
-    await cc.store.config.saveCompany({ id: 'other', name: 'Other', projectId: 2, accountId: 2, accountSid: 'ACo', apiKeySid: 'SKother', eventUrl: null, webhookSecret: 'whsec_o' })
+    await cc.store.config.saveCompany({
+      id: 'other',
+      name: 'Other',
+      projectId: 2,
+      accountId: 2,
+      accountSid: 'ACo',
+      apiKeySid: 'SKother',
+      eventUrl: null,
+      webhookSecret: 'whsec_o',
+    })
     const blank = cc.dir.agents.get('agt-1005')!
     await cc.store.config.saveAgent({ ...blank, uuid: 'agt-other', companyId: 'other', agentID: '7001', stringeeUserId: '7001', ext: '' })
     expect(byId((await alice.agent.queryAgents({ agentState: -1 })).agents)).not.toContain('7001')
     // The server checks the parameters too.
-    expect(await command(cc, alice.token, 'queryAgents', { agentState: 7 })).toMatchObject({ status: 'error', errorCode: 'INVALID_AGENT_STATE' })
-    expect(await command(cc, alice.token, 'queryAgents', { agentName: 'x'.repeat(65) })).toMatchObject({ status: 'error', errorCode: 'INVALID_PARAMETER' })
+    expect(await command(cc, alice.token, 'queryAgents', { agentState: 7 })).toMatchObject({
+      status: 'error',
+      errorCode: 'INVALID_AGENT_STATE',
+    })
+    expect(await command(cc, alice.token, 'queryAgents', { agentName: 'x'.repeat(65) })).toMatchObject({
+      status: 'error',
+      errorCode: 'INVALID_PARAMETER',
+    })
   })
 })
 
@@ -126,17 +148,24 @@ describe('outbound routes', () => {
     expect(await shown('8424710001017')).toBe('842471000101')
 
     // Rule 3: one of the agent's own numbers.
-    await expect(d.agent.setRoute({ explicitRule: '3', explicitNumber: '842471000101' })).rejects.toMatchObject({ errorCode: 'INVALID_ROUTE_RULE' })
+    await expect(d.agent.setRoute({ explicitRule: '3', explicitNumber: '842471000101' })).rejects.toMatchObject({
+      errorCode: 'INVALID_ROUTE_RULE',
+    })
     const three = await d.agent.setRoute({ explicitRule: '3', explicitNumber: '842471000102' })
     expect(three.explicitRule.find((r) => r.hasSet)?.code).toBe('3')
     expect(three.explicitNumbers).toEqual([{ number: '842471000102', nickName: 'Support line', hasSet: true }])
-    expect((await api.get('/v1/agent/agt-1004/outbound-route')).body.data).toMatchObject({ current_rule: 3, current_number: '842471000102' })
+    expect((await api.get('/v1/agent/agt-1004/outbound-route')).body.data).toMatchObject({
+      current_rule: 3,
+      current_number: '842471000102',
+    })
     expect(await shown('13966000002')).toBe('842471000102')
 
     // makeCall's outboundPlanCode and ANI still decide for one call.
     expect(await shown('8424710001017', { outboundPlanCode: 'VN_HN' })).toBe('842471000101')
     expect(await shown('13966000003', { ANI: '0287300001' })).toBe('0287300001')
-    await expect(d.agent.makeCall({ otherDN: '13966000004', outboundPlanCode: 'OTHER' })).rejects.toMatchObject({ errorCode: 'INVALID_PARAMETER' })
+    await expect(d.agent.makeCall({ otherDN: '13966000004', outboundPlanCode: 'OTHER' })).rejects.toMatchObject({
+      errorCode: 'INVALID_PARAMETER',
+    })
     await ok(api.put('/v1/number/NU_MAIN', { allow_outbound_calls: true }))
   })
 })
@@ -148,31 +177,54 @@ describe('skill groups', () => {
 
     let from = log.events.length
     await ok(api.post('/v1/manage-agents-in-group', { agent_id: 'agt-1004', group_id: 'GR_SALES' }))
-    expect(await log.waitFor('EventTierAdded', undefined, 5000, from)).toMatchObject({ agentID: '1004', queueID: 'QU_SALES', queueName: 'Sales', thisQueues: ['QU_SALES', 'QU_SUPPORT'] })
+    expect(await log.waitFor('EventTierAdded', undefined, 5000, from)).toMatchObject({
+      agentID: '1004',
+      queueID: 'QU_SALES',
+      queueName: 'Sales',
+      thisQueues: ['QU_SALES', 'QU_SUPPORT'],
+    })
     expect((await agent.queryAgentJoinedQueues()).queues.map((q) => q.queueID)).toEqual(['QU_SALES', 'QU_SUPPORT'])
     expect((await agent.queryQueues({ queue: 'sales' })).queues).toEqual([{ queueCode: 'QU_SALES', queueName: 'Sales', readyMembers: 1 }])
 
     from = log.events.length
     await ok(api.del('/v1/manage-agents-in-group', { agent_id: 'agt-1004', group_id: 'GR_SALES' }))
-    expect(await log.waitFor('EventTierRemoved', undefined, 5000, from)).toMatchObject({ queueID: 'QU_SALES', queueName: 'Sales', thisQueues: ['QU_SUPPORT'] })
+    expect(await log.waitFor('EventTierRemoved', undefined, 5000, from)).toMatchObject({
+      queueID: 'QU_SALES',
+      queueName: 'Sales',
+      thisQueues: ['QU_SUPPORT'],
+    })
 
     // A new queue routed to one of its groups; then the routing goes.
     const queueId = (await ok(api.post('/v1/queue', { name: 'Billing' }))).queueID
     from = log.events.length
-    const routing = (await ok(api.post('/v1/routing-call-to-groups', { queue_id: queueId, group_id: 'GR_SUPPORT', priority: 2 }))).groupRoutingID
+    const routing = (await ok(api.post('/v1/routing-call-to-groups', { queue_id: queueId, group_id: 'GR_SUPPORT', priority: 2 })))
+      .groupRoutingID
     expect(await log.waitFor('EventTierAdded', undefined, 5000, from)).toMatchObject({ queueID: queueId, queueName: 'Billing' })
     expect((await agent.queryAgentLoginInfo()).receptionQueues.map((q) => q.queueID)).toContain(queueId)
     from = log.events.length
     await ok(api.del(`/v1/routing-call-to-groups/${routing}`))
     expect(await log.waitFor('EventTierRemoved', undefined, 5000, from)).toMatchObject({ queueID: queueId })
-    expect(log.names().filter((n) => n.startsWith('EventTier'))).toEqual(['EventTierAdded', 'EventTierRemoved', 'EventTierAdded', 'EventTierRemoved'])
+    expect(log.names().filter((n) => n.startsWith('EventTier'))).toEqual([
+      'EventTierAdded',
+      'EventTierRemoved',
+      'EventTierAdded',
+      'EventTierRemoved',
+    ])
 
     // Customers waiting in its skill groups.
     await agent.notReady({ reasonCode: 11 })
     const call = cc.network!.callIn('QU_SUPPORT', '13966000010')
-    await until(async () => (await agent.queryCountsInQueue()).queues.find((q) => q.queueID === 'QU_SUPPORT')?.count === 1, 'one caller waiting')
-    expect((await agent.queryQueues({ queue: 'QU_SUPPORT' })).queues).toEqual([{ queueCode: 'QU_SUPPORT', queueName: 'Support', readyMembers: 0 }])
+    await until(
+      async () => (await agent.queryCountsInQueue()).queues.find((q) => q.queueID === 'QU_SUPPORT')?.count === 1,
+      'one caller waiting',
+    )
+    expect((await agent.queryQueues({ queue: 'QU_SUPPORT' })).queues).toEqual([
+      { queueCode: 'QU_SUPPORT', queueName: 'Support', readyMembers: 0 },
+    ])
     cc.network!.hangup(call.id)
-    await until(async () => (await agent.queryCountsInQueue()).queues.find((q) => q.queueID === 'QU_SUPPORT')?.count === 0, 'the queue to empty')
+    await until(
+      async () => (await agent.queryCountsInQueue()).queues.find((q) => q.queueID === 'QU_SUPPORT')?.count === 0,
+      'the queue to empty',
+    )
   })
 })

@@ -103,17 +103,56 @@ describe.each(backends)('the store on $name', (backend) => {
     const c = store.config
     await c.addExtension('demo', '8300')
     await c.removeExtension('demo', '8010')
-    const agent = { ...c.dir.agents.get('agt-1002')!, name: 'Bruno S.', ext: '8300', routingType: 2 as const, phoneNumber: '84909992666', manualStatus: 'LUNCH BREAK' }
+    const agent = {
+      ...c.dir.agents.get('agt-1002')!,
+      name: 'Bruno S.',
+      ext: '8300',
+      routingType: 2 as const,
+      phoneNumber: '84909992666',
+      manualStatus: 'LUNCH BREAK',
+    }
     await c.saveAgent(agent)
     await c.saveAgent({ ...agent, uuid: 'AG_NEW', agentID: '3001', stringeeUserId: 'new_1', ext: '', name: 'New' })
-    await c.saveQueue({ id: 'QU_NEW', companyId: 'demo', name: 'New queue', settings: { ...DEFAULT_QUEUE_SETTINGS, wait_agent_answer_timeout: 30, hold_greeting: 'moh.wav', cond_routing: 2 } })
+    await c.saveQueue({
+      id: 'QU_NEW',
+      companyId: 'demo',
+      name: 'New queue',
+      settings: { ...DEFAULT_QUEUE_SETTINGS, wait_agent_answer_timeout: 30, hold_greeting: 'moh.wav', cond_routing: 2 },
+    })
     await c.saveGroup({ id: 'GR_NEW', companyId: 'demo', name: 'New group', agentUUIDs: ['AG_NEW', 'agt-1005', 'agt-1001'] })
     await c.saveRouting({ id: 'GR_RO_NEW', companyId: 'demo', queueId: 'QU_NEW', groupId: 'GR_NEW', priority: 2 })
     await c.saveIvrTree({ id: 'TR_NEW', companyId: 'demo', name: 'New tree', rootNodeId: null })
-    const { isRoot } = await c.saveIvrNode({ ...c.dir.ivrNodes.get('ND_HOURS')!, id: 'ND_NEW', treeId: 'TR_NEW', name: 'New node', playContent: 'Hello, ünïcode ✓' })
+    const { isRoot } = await c.saveIvrNode({
+      ...c.dir.ivrNodes.get('ND_HOURS')!,
+      id: 'ND_NEW',
+      treeId: 'TR_NEW',
+      name: 'New node',
+      playContent: 'Hello, ünïcode ✓',
+    })
     expect(isRoot).toBe(true)
-    await c.saveIvrKey({ id: 'KE_NEW', companyId: 'demo', nodeId: 'ND_NEW', key: '#', action: 2, nextNodeId: null, queueId: 'QU_NEW', toPhoneNumber: null, fromNumberCalloutToAgent: null, sms: null })
-    await c.saveNumber({ id: 'NU_NEW', companyId: 'demo', number: '84900000999', nickname: 'New', allowOutboundCalls: false, enableIvr: true, ivrTreeId: 'TR_NEW', queueId: null, recordOutboundCalls: true })
+    await c.saveIvrKey({
+      id: 'KE_NEW',
+      companyId: 'demo',
+      nodeId: 'ND_NEW',
+      key: '#',
+      action: 2,
+      nextNodeId: null,
+      queueId: 'QU_NEW',
+      toPhoneNumber: null,
+      fromNumberCalloutToAgent: null,
+      sms: null,
+    })
+    await c.saveNumber({
+      id: 'NU_NEW',
+      companyId: 'demo',
+      number: '84900000999',
+      nickname: 'New',
+      allowOutboundCalls: false,
+      enableIvr: true,
+      ivrTreeId: 'TR_NEW',
+      queueId: null,
+      recordOutboundCalls: true,
+    })
     await c.saveCompany({ ...c.dir.companies.get('demo')!, eventUrl: 'http://127.0.0.1:1/hook' })
     // Deletions and what they take with them.
     await c.deleteGroup('GR_SUPPORT')
@@ -133,7 +172,7 @@ describe.each(backends)('the store on $name', (backend) => {
     expect(store.config.dir.groups.get('GR_NEW')?.agentUUIDs).toEqual(['AG_NEW', 'agt-1005', 'agt-1001'])
   })
 
-  it('keeps memory in the database\'s order when writes are issued concurrently', async () => {
+  it("keeps memory in the database's order when writes are issued concurrently", async () => {
     const q = store.config.dir.queues.get('QU_SALES')!
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.config.saveQueue({ ...q, name: `Sales ${i}` })))
     expect(store.config.dir.queues.get('QU_SALES')?.name).toBe('Sales 19')
@@ -164,21 +203,62 @@ describe.each(backends)('the store on $name', (backend) => {
   it('writes and searches call records', async () => {
     const calls = store.calls
     const attached = { order: 42, note: 'ünïcode ✓', nested: { a: [1, 2, { b: null }] } }
-    const created = await calls.create({ id: 'call-1', companyId: 'demo', direction: 1, startTime: 1_000_000, customerNumber: '84988886868', stringeeNumber: '842471000101', queueId: 'QU_SALES', attachedData: attached })
+    const created = await calls.create({
+      id: 'call-1',
+      companyId: 'demo',
+      direction: 1,
+      startTime: 1_000_000,
+      customerNumber: '84988886868',
+      stringeeNumber: '842471000101',
+      queueId: 'QU_SALES',
+      attachedData: attached,
+    })
     expect(created).toMatchObject({ id: 'call-1', endTime: 0, recorded: false, status: null, attachedData: attached })
-    await expect(calls.create({ id: 'call-1', companyId: 'demo', direction: 1, startTime: 1 })).rejects.toBeInstanceOf(CallRecordConflictError)
-    const up = await calls.update('demo', 'call-1', { agentId: 'agt-1001', accountName: 'Alice Chen', answerTime: 1_010_000, firstAnswerTime: 1_010_000, enqueueTime: 7, status: 1, participants: [{ id: 'agt-1001' }] })
+    await expect(calls.create({ id: 'call-1', companyId: 'demo', direction: 1, startTime: 1 })).rejects.toBeInstanceOf(
+      CallRecordConflictError,
+    )
+    const up = await calls.update('demo', 'call-1', {
+      agentId: 'agt-1001',
+      accountName: 'Alice Chen',
+      answerTime: 1_010_000,
+      firstAnswerTime: 1_010_000,
+      enqueueTime: 7,
+      status: 1,
+      participants: [{ id: 'agt-1001' }],
+    })
     expect(up).toMatchObject({ agentId: 'agt-1001', enqueueTime: 7, participants: [{ id: 'agt-1001' }], attachedData: attached })
     expect(await calls.update('other', 'call-1', { status: 2 })).toBeUndefined()
-    const done = await calls.finish('demo', 'call-1', { endTime: 1_070_400, holdDuration: 10, endCallReason: 'USER_END_CALL', endCause: 'USER_END_CALL' })
+    const done = await calls.finish('demo', 'call-1', {
+      endTime: 1_070_400,
+      holdDuration: 10,
+      endCallReason: 'USER_END_CALL',
+      endCause: 'USER_END_CALL',
+    })
     expect(done).toMatchObject({ duration: 70, answerDuration: 60, talkDuration: 50, holdDuration: 10, endTime: 1_070_400 })
-    await calls.create({ id: 'call-2', companyId: 'demo', direction: 0, startTime: 2_000_000, haveVoiceMail: true, customerNumber: '84911112222' })
+    await calls.create({
+      id: 'call-2',
+      companyId: 'demo',
+      direction: 0,
+      startTime: 2_000_000,
+      haveVoiceMail: true,
+      customerNumber: '84911112222',
+    })
     const all = await calls.search('demo', { page: 1, limit: 10, sortBy: 'start_time', sortOrder: 'desc' })
     expect(all.rows.map((r) => r.id)).toEqual(['call-2', 'call-1'])
-    expect((await calls.search('demo', { page: 1, limit: 10, sortBy: 'start_time', sortOrder: 'asc', hasVoicemail: true })).rows.map((r) => r.id)).toEqual(['call-2'])
-    expect((await calls.search('demo', { page: 1, limit: 10, sortBy: 'start_time', sortOrder: 'asc', customerNumber: '8886' })).rows.map((r) => r.id)).toEqual(['call-1'])
+    expect(
+      (await calls.search('demo', { page: 1, limit: 10, sortBy: 'start_time', sortOrder: 'asc', hasVoicemail: true })).rows.map(
+        (r) => r.id,
+      ),
+    ).toEqual(['call-2'])
+    expect(
+      (await calls.search('demo', { page: 1, limit: 10, sortBy: 'start_time', sortOrder: 'asc', customerNumber: '8886' })).rows.map(
+        (r) => r.id,
+      ),
+    ).toEqual(['call-1'])
     expect((await calls.search('demo', { page: 1, limit: 10, sortBy: 'start_time', sortOrder: 'asc', timeFrom: 1_500_000 })).total).toBe(1)
-    expect((await calls.search('demo', { page: 2, limit: 1, sortBy: 'duration', sortOrder: 'desc' })).rows.map((r) => r.id)).toEqual(['call-2'])
+    expect((await calls.search('demo', { page: 2, limit: 1, sortBy: 'duration', sortOrder: 'desc' })).rows.map((r) => r.id)).toEqual([
+      'call-2',
+    ])
     expect((await calls.search('other', { page: 1, limit: 10, sortBy: 'start_time', sortOrder: 'desc' })).total).toBe(0)
   })
 
@@ -196,7 +276,8 @@ describe.each(backends)('the store on $name', (backend) => {
   it('hands out webhook outbox entries one per call, in order, with leases and retry times', async () => {
     const ob = store.outbox
     const t = 10_000
-    const add = (callId: string, n: number) => ob.add({ companyId: 'demo', callId, callStatus: `s${n}`, url: 'http://127.0.0.1:1/', body: `{"n":${n}}`, now: t })
+    const add = (callId: string, n: number) =>
+      ob.add({ companyId: 'demo', callId, callStatus: `s${n}`, url: 'http://127.0.0.1:1/', body: `{"n":${n}}`, now: t })
     const a1 = await add('A', 1)
     const a2 = await add('A', 2)
     await add('A', 3)

@@ -39,7 +39,15 @@ function event(callId: string, status: CallEventInput['call_status'], extra: Par
     to: party('84909985668', 'external'),
     clientCustomData: '{"order":42}',
   }
-  if (status === 'ended') Object.assign(base, { callCreatedReason: 'CLIENT_MAKE_CALL', endCallCause: '486 Busy Here', endedBy: 'EXTERNAL', callType: 'CALL', duration: 9, answerDuration: 0 })
+  if (status === 'ended')
+    Object.assign(base, {
+      callCreatedReason: 'CLIENT_MAKE_CALL',
+      endCallCause: '486 Busy Here',
+      endedBy: 'EXTERNAL',
+      callType: 'CALL',
+      duration: 9,
+      answerDuration: 0,
+    })
   return { ...base, ...extra }
 }
 
@@ -64,7 +72,18 @@ describe('delivery', () => {
     expect(got.map((r) => r.body.call_status)).toEqual([...statuses])
 
     const started = got[1]!.body
-    expect(Object.keys(started)).toEqual(['call_status', 'project_id', 'request_from_user_id', 'account_sid', 'timestamp_ms', 'from', 'to', 'clientCustomData', 'type', 'call_id'])
+    expect(Object.keys(started)).toEqual([
+      'call_status',
+      'project_id',
+      'request_from_user_id',
+      'account_sid',
+      'timestamp_ms',
+      'from',
+      'to',
+      'clientCustomData',
+      'type',
+      'call_id',
+    ])
     expect(started).toEqual({
       call_status: 'started',
       project_id: 1,
@@ -78,8 +97,35 @@ describe('delivery', () => {
       call_id: 'call-ok-1',
     })
     const ended = got[5]!.body
-    expect(ended).toMatchObject({ call_status: 'ended', callCreatedReason: 'CLIENT_MAKE_CALL', endCallCause: '486 Busy Here', endedBy: 'EXTERNAL', callType: 'CALL', duration: 9, answerDuration: 0, type: 'stringee_call', call_id: 'call-ok-1' })
-    for (const k of ['call_status', 'project_id', 'request_from_user_id', 'account_sid', 'timestamp_ms', 'type', 'call_id', 'clientCustomData', 'callCreatedReason', 'endCallCause', 'endedBy', 'callType', 'duration', 'answerDuration', 'from', 'to']) {
+    expect(ended).toMatchObject({
+      call_status: 'ended',
+      callCreatedReason: 'CLIENT_MAKE_CALL',
+      endCallCause: '486 Busy Here',
+      endedBy: 'EXTERNAL',
+      callType: 'CALL',
+      duration: 9,
+      answerDuration: 0,
+      type: 'stringee_call',
+      call_id: 'call-ok-1',
+    })
+    for (const k of [
+      'call_status',
+      'project_id',
+      'request_from_user_id',
+      'account_sid',
+      'timestamp_ms',
+      'type',
+      'call_id',
+      'clientCustomData',
+      'callCreatedReason',
+      'endCallCause',
+      'endedBy',
+      'callType',
+      'duration',
+      'answerDuration',
+      'from',
+      'to',
+    ]) {
       expect(ended).toHaveProperty(k)
     }
 
@@ -89,29 +135,42 @@ describe('delivery', () => {
       expect(r.headers['content-type']).toBe('application/json')
       expect(r.headers['x-sobot-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
       expect(verifyWebhookSignature({ secret, header: r.headers['x-sobot-signature'], body: r.raw })).toBe(true)
-      expect(verifyWebhookSignature({ secret, header: r.headers['x-sobot-signature'], body: r.raw.replace('call-ok-1', 'call-ok-2') })).toBe(false)
+      expect(
+        verifyWebhookSignature({ secret, header: r.headers['x-sobot-signature'], body: r.raw.replace('call-ok-1', 'call-ok-2') }),
+      ).toBe(false)
       expect(verifyWebhookSignature({ secret: 'whsec_wrong', header: r.headers['x-sobot-signature'], body: r.raw })).toBe(false)
       expect(r.headers['x-sobot-delivery-attempt']).toBe('1')
     }
     expect(new Set(got.map((r) => r.headers['x-sobot-event-id'])).size).toBe(statuses.length)
 
     const log = await api.get('/v1/project/webhook-events?call_id=call-ok-1')
-    expect(log.body.data.events.map((e: { status: string; attempts: number }) => [e.status, e.attempts])).toEqual(statuses.map(() => ['delivered', 1]))
+    expect(log.body.data.events.map((e: { status: string; attempts: number }) => [e.status, e.attempts])).toEqual(
+      statuses.map(() => ['delivered', 1]),
+    )
   })
 
-  it('retries a receiver that fails twice, with backoff, the same event each time, and holds the call\'s next event until then', async () => {
+  it("retries a receiver that fails twice, with backoff, the same event each time, and holds the call's next event until then", async () => {
     const rx = await receiver((r, n) => (n <= 2 ? 500 : 200))
     await pointAt(rx)
     await cc.webhooks.enqueue('demo', event('call-flaky', 'created'))
     await cc.webhooks.enqueue('demo', event('call-flaky', 'ringing'))
     const got = await rx.waitFor(4)
-    expect(got.map((r) => `${r.body.call_status}#${r.headers['x-sobot-delivery-attempt']}`)).toEqual(['created#1', 'created#2', 'created#3', 'ringing#1'])
+    expect(got.map((r) => `${r.body.call_status}#${r.headers['x-sobot-delivery-attempt']}`)).toEqual([
+      'created#1',
+      'created#2',
+      'created#3',
+      'ringing#1',
+    ])
     expect(new Set(got.slice(0, 3).map((r) => r.headers['x-sobot-event-id'])).size).toBe(1)
     expect(new Set(got.slice(0, 3).map((r) => r.raw)).size).toBe(1)
     // Backoff: the first retry waits at least half the base delay, the second at least half of twice it.
     expect(got[1]!.at - got[0]!.at).toBeGreaterThanOrEqual(TIMINGS.baseDelayMs! / 2 - 5)
     expect(got[2]!.at - got[1]!.at).toBeGreaterThanOrEqual(TIMINGS.baseDelayMs! - 5)
-    await waitUntil(async () => (await api.get('/v1/project/webhook-events?call_id=call-flaky&status=delivered')).body.data.totalCount === '2', 5000, 'both delivered')
+    await waitUntil(
+      async () => (await api.get('/v1/project/webhook-events?call_id=call-flaky&status=delivered')).body.data.totalCount === '2',
+      5000,
+      'both delivered',
+    )
     const [first] = (await api.get('/v1/project/webhook-events?call_id=call-flaky')).body.data.events
     expect(first).toMatchObject({ status: 'delivered', attempts: 3, last_http_status: 200 })
   })
@@ -123,7 +182,11 @@ describe('delivery', () => {
     const got = await rx.waitFor(2, undefined, 5000)
     expect(got.map((r) => r.headers['x-sobot-delivery-attempt'])).toEqual(['1', '2'])
     expect(got[1]!.at - got[0]!.at).toBeGreaterThanOrEqual(TIMINGS.timeoutMs! - 5)
-    await waitUntil(async () => (await api.get('/v1/project/webhook-events?call_id=call-hang')).body.data.events[0]?.status === 'delivered', 5000, 'delivery')
+    await waitUntil(
+      async () => (await api.get('/v1/project/webhook-events?call_id=call-hang')).body.data.events[0]?.status === 'delivered',
+      5000,
+      'delivery',
+    )
   })
 
   it('treats any non-2xx answer (a redirect, a 404) as a failure', async () => {
@@ -131,11 +194,18 @@ describe('delivery', () => {
     await pointAt(rx)
     await cc.webhooks.enqueue('demo', event('call-non2xx', 'created'))
     await rx.waitFor(3)
-    await waitUntil(async () => (await api.get('/v1/project/webhook-events?call_id=call-non2xx')).body.data.events[0]?.status === 'delivered', 5000, 'delivery')
-    expect((await api.get('/v1/project/webhook-events?call_id=call-non2xx')).body.data.events[0]).toMatchObject({ attempts: 3, last_http_status: 204 })
+    await waitUntil(
+      async () => (await api.get('/v1/project/webhook-events?call_id=call-non2xx')).body.data.events[0]?.status === 'delivered',
+      5000,
+      'delivery',
+    )
+    expect((await api.get('/v1/project/webhook-events?call_id=call-non2xx')).body.data.events[0]).toMatchObject({
+      attempts: 3,
+      last_http_status: 204,
+    })
   })
 
-  it('gives an event up after maxAttempts, and the call\'s next events go on; other calls are never held up', async () => {
+  it("gives an event up after maxAttempts, and the call's next events go on; other calls are never held up", async () => {
     const rx = await receiver((r) => (r.body.call_id === 'call-doomed' && r.body.call_status === 'created' ? 503 : 200))
     await pointAt(rx)
     await cc.webhooks.enqueue('demo', event('call-doomed', 'created'))
@@ -204,7 +274,11 @@ describe('restart', () => {
         const got = await rx.waitFor(seenBefore + 3)
         expect(got.slice(seenBefore).map((r) => r.body.call_status)).toEqual(['created', 'ringing', 'answered'])
         const client2 = restClient(second, await restToken(second))
-        await waitUntil(async () => (await client2.get('/v1/project/webhook-events?call_id=call-restart&status=delivered')).body.data.totalCount === '3', 5000, 'all delivered')
+        await waitUntil(
+          async () => (await client2.get('/v1/project/webhook-events?call_id=call-restart&status=delivered')).body.data.totalCount === '3',
+          5000,
+          'all delivered',
+        )
       } finally {
         await second.close()
       }

@@ -13,7 +13,11 @@ export const AGENT_TONE_HZ = 1370
 export const TONE_HZ: Record<string, number> = { '1001': 620, '1002': 740, '1003': 950, '1004': 1110, '1005': 1250, '9001': 300 }
 
 /** A SIP phone registered with the agent's extension, as a desk phone would be. */
-export async function sipPhone(cc: ContactCenter, agentID: string, opts: { autoAnswer?: boolean; toneHz?: number } = {}): Promise<Simulator> {
+export async function sipPhone(
+  cc: ContactCenter,
+  agentID: string,
+  opts: { autoAnswer?: boolean; toneHz?: number } = {},
+): Promise<Simulator> {
   const a = cc.dir.agentByWorkNo('demo', agentID)!
   const user = cc.phones.sipUser(a)
   return Simulator.start({

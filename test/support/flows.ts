@@ -30,7 +30,12 @@ export function asSteps(events: readonly CallEv[], calls: { M: string; C?: strin
   return events
     .filter((e) => !ASIDE.has(e.messageID) && ref(e.callID))
     .map((e) => {
-      const step: Record<string, unknown> = { event: e.messageID, call: ref(e.callID), thisDNRole: e.thisDNRole, otherDNRole: e.otherDNRole }
+      const step: Record<string, unknown> = {
+        event: e.messageID,
+        call: ref(e.callID),
+        thisDNRole: e.thisDNRole,
+        otherDNRole: e.otherDNRole,
+      }
       if (e.thirdDNRole) step.thirdDNRole = e.thirdDNRole
       step.workStatus = e.workStatus
       return step as unknown as FlowStep
@@ -42,7 +47,13 @@ export function asSteps(events: readonly CallEv[], calls: { M: string; C?: strin
  * steps, then checks that they are exactly those steps, in order. `events()` gives what the party got
  * since the flow began.
  */
-export async function expectFlow(title: string, party: string, events: () => readonly CallEv[] | Promise<readonly CallEv[]>, calls: { M: string; C?: string }, timeoutMs = 10_000): Promise<void> {
+export async function expectFlow(
+  title: string,
+  party: string,
+  events: () => readonly CallEv[] | Promise<readonly CallEv[]>,
+  calls: { M: string; C?: string },
+  timeoutMs = 10_000,
+): Promise<void> {
   const want = flowSteps(title, party).map(({ note: _n, ...rest }) => rest)
   let got: FlowStep[] = []
   await until(

@@ -35,7 +35,9 @@ export function findPostgresBin(): string {
         .sort((a, b) => Number(b) - Number(a))
     : []
   if (!versions.length) {
-    throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run `bash scripts/ensure-system-deps.sh`, which installs Debian\'s postgresql.')
+    throw new Error(
+      "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run `bash scripts/ensure-system-deps.sh`, which installs Debian's postgresql.",
+    )
   }
   return path.join(base, versions[0]!, 'bin')
 }

@@ -43,7 +43,9 @@ export async function startReceiver(behaviour: Behaviour = () => 200): Promise<R
       if (what === 'hang') return // never answered; the sender must time out
       if (typeof what === 'object') {
         const json = what.json !== undefined
-        res.writeHead(what.status, { 'content-type': json ? 'application/json' : 'text/plain' }).end(json ? JSON.stringify(what.json) : (what.text ?? ''))
+        res
+          .writeHead(what.status, { 'content-type': json ? 'application/json' : 'text/plain' })
+          .end(json ? JSON.stringify(what.json) : (what.text ?? ''))
         return
       }
       res.writeHead(what, { 'content-type': 'text/plain' }).end(what < 300 ? 'ok' : 'no')
@@ -65,7 +67,10 @@ export async function startReceiver(behaviour: Behaviour = () => 200): Promise<R
       for (;;) {
         const got = requests.filter(pred)
         if (got.length >= count) return got
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} requests; got ${got.length}: ${JSON.stringify(requests.map((r) => [r.body.call_id, r.body.call_status]))}`)
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${count} requests; got ${got.length}: ${JSON.stringify(requests.map((r) => [r.body.call_id, r.body.call_status]))}`,
+          )
         await new Promise((r) => setTimeout(r, 20))
       }
     },

@@ -21,7 +21,8 @@ export function restClient(base: { url: string }, token: string | undefined): Re
     if (body instanceof FormData) payload = body
     else if (typeof body === 'string') payload = body
     else if (body !== undefined) payload = JSON.stringify(body)
-    if (payload !== undefined && !(payload instanceof FormData) && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json'
+    if (payload !== undefined && !(payload instanceof FormData) && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type'))
+      h['content-type'] = 'application/json'
     const res = await fetch(`${base.url}${path}`, { method, headers: h, body: payload })
     const text = await res.text()
     let parsed: unknown = text

@@ -18,7 +18,11 @@ export interface DeskAgent {
   phone: Simulator
 }
 
-export async function deskAgent(cc: ContactCenter, id: string, opts: { autoAnswer?: boolean; agentState?: '1' | '2' } = {}): Promise<DeskAgent> {
+export async function deskAgent(
+  cc: ContactCenter,
+  id: string,
+  opts: { autoAnswer?: boolean; agentState?: '1' | '2' } = {},
+): Promise<DeskAgent> {
   const phone = await sipPhone(cc, id, { autoAnswer: opts.autoAnswer ?? true })
   const c = await connectAgent(cc, id)
   await c.agent.login({ agentState: opts.agentState ?? '1', phoneType: 'sip' })
@@ -26,7 +30,13 @@ export async function deskAgent(cc: ContactCenter, id: string, opts: { autoAnswe
 }
 
 /** Posts an agent command as the wire does (docs/PROTOCOL.md); the server's answer, whatever it is. */
-export async function command(cc: { url: string }, token: string, name: string, body: Record<string, unknown> = {}, session?: string): Promise<Record<string, any>> {
+export async function command(
+  cc: { url: string },
+  token: string,
+  name: string,
+  body: Record<string, unknown> = {},
+  session?: string,
+): Promise<Record<string, any>> {
   const res = await fetch(`${cc.url}${CTI_BASE_PATH}/agent/_${name}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(session ? { [HEADER_SESSION]: session } : {}) },
@@ -56,7 +66,12 @@ export async function webPhoneAgent(cc: ContactCenter, id: string): Promise<{ to
 }
 
 /** The call record of the (only) call from this customer number, once `ready` says it is complete. */
-export async function recordOf(cc: ContactCenter, customerNumber: string, ready: (r: CallRecord) => boolean = (r) => r.endTime > 0, timeoutMs = 10_000): Promise<CallRecord> {
+export async function recordOf(
+  cc: ContactCenter,
+  customerNumber: string,
+  ready: (r: CallRecord) => boolean = (r) => r.endTime > 0,
+  timeoutMs = 10_000,
+): Promise<CallRecord> {
   let rec: CallRecord | undefined
   await until(
     async () => {

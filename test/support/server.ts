@@ -87,12 +87,20 @@ export class EventLog {
   }
 
   /** Resolves with the first event (already received after `from`, or to come) that matches. */
-  waitFor<K extends SobotEventName>(name: K, pred: (e: SobotEventMap[K]) => boolean = () => true, timeoutMs = 5000, from = 0): Promise<SobotEventMap[K]> {
+  waitFor<K extends SobotEventName>(
+    name: K,
+    pred: (e: SobotEventMap[K]) => boolean = () => true,
+    timeoutMs = 5000,
+    from = 0,
+  ): Promise<SobotEventMap[K]> {
     const match = (e: AnySobotEvent): boolean => e.messageID === name && pred(e as SobotEventMap[K])
     const seen = this.events.slice(from).find(match)
     if (seen) return Promise.resolve(seen as SobotEventMap[K])
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${name}; got ${this.names().join(', ')}`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${name}; got ${this.names().join(', ')}`)),
+        timeoutMs,
+      )
       this.waiters.push({
         pred: match,
         resolve: (e) => {

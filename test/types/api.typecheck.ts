@@ -7,7 +7,7 @@ declare const agent: Agent
 agent.on('EventAgentReady', (m) => {
   const s: '0' | '1' | '2' = m.agentState
   const w: string = m.workStatus
-  void s, w
+  ;(void s, w)
 })
 agent.on('EventAgentRegainStatus', (m) => void m.agentStateInfo.reasonCodeTimestamp)
 agent.on('EventRinging', (m) => void m.callID)
@@ -22,7 +22,10 @@ agent.on('EventNoSuchThing', () => {})
 agent.on('EventAgentReady', (m: AgentEvent) => void m.callID)
 
 // Chaining, and off with or without the listener.
-agent.on('EventAgentReady', () => {}).off('EventAgentReady').off('EventAgentNotReady', () => {})
+agent
+  .on('EventAgentReady', () => {})
+  .off('EventAgentReady')
+  .off('EventAgentNotReady', () => {})
 
 // Callbacks and Promises carry the same typed result.
 void agent.login({ agentState: '1', phoneType: 'webrtc', success: (r) => void r.bindExt, error: (e: SobotError) => void e.errorCode })

@@ -20,11 +20,24 @@ describe('callback / Promise adapter', () => {
     expect(error.mock.calls[0]![0]).toMatchObject({ status: 'error', errorCode: 'NOT_LOGGED_IN' })
   })
   it('turns a synchronous throw and foreign errors into catalogue errors', async () => {
-    await expect(settle(undefined, () => { throw new TypeError('boom') })).rejects.toMatchObject({ errorCode: 'SERVER_ERROR' })
+    await expect(
+      settle(undefined, () => {
+        throw new TypeError('boom')
+      }),
+    ).rejects.toMatchObject({ errorCode: 'SERVER_ERROR' })
   })
   it('survives a callback that throws', async () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
-    await expect(settle({ success: () => { throw new Error('app bug') } }, async () => 1)).resolves.toBe(1)
+    await expect(
+      settle(
+        {
+          success: () => {
+            throw new Error('app bug')
+          },
+        },
+        async () => 1,
+      ),
+    ).resolves.toBe(1)
     expect(spy).toHaveBeenCalled()
     spy.mockRestore()
   })
@@ -32,7 +45,9 @@ describe('callback / Promise adapter', () => {
     const unhandled = vi.fn()
     process.on('unhandledRejection', unhandled)
     const error = vi.fn()
-    settle({ error }, async () => { throw new SobotError('TIMEOUT') })
+    settle({ error }, async () => {
+      throw new SobotError('TIMEOUT')
+    })
     await new Promise((r) => setTimeout(r, 20))
     process.off('unhandledRejection', unhandled)
     expect(error).toHaveBeenCalledOnce()

@@ -26,7 +26,11 @@ async function initialised(ff: FakeFetch, init: Record<string, unknown> = INIT):
 
 let seq = 0
 function push(ev: Record<string, unknown>): void {
-  FakeSocket.last.serverSend({ t: 'ev', seq: ++seq, ev: { creationTime: 1, companyId: 'demo', referenceID: '', attachedData: {}, ...ev } as AnySobotEvent })
+  FakeSocket.last.serverSend({
+    t: 'ev',
+    seq: ++seq,
+    ev: { creationTime: 1, companyId: 'demo', referenceID: '', attachedData: {}, ...ev } as AnySobotEvent,
+  })
 }
 
 describe('Agent facade', () => {
@@ -50,11 +54,13 @@ describe('Agent facade', () => {
   it('validates initAgent before anything is sent', async () => {
     const agent = new Agent({ server: 'https://cc', fetch: ff.fetch, WebSocket: FakeSocket })
     await expect(agent.initAgent({ token: '', companyId: 'demo', agent: '1001' })).rejects.toMatchObject({ errorCode: 'MISSING_PARAMETER' })
-    await expect(agent.initAgent({ token: 't', companyId: 'demo', agent: '1001', agentType: '7' })).rejects.toMatchObject({ errorCode: 'INVALID_AGENT_TYPE' })
+    await expect(agent.initAgent({ token: 't', companyId: 'demo', agent: '1001', agentType: '7' })).rejects.toMatchObject({
+      errorCode: 'INVALID_AGENT_TYPE',
+    })
     expect(ff.calls).toHaveLength(0)
   })
 
-  it('sends trimmed parameters and resolves with the server\'s result', async () => {
+  it("sends trimmed parameters and resolves with the server's result", async () => {
     const agent = await initialised(ff)
     expect(ff.calls[0]!.body).toMatchObject({ companyId: 'demo', agent: '1001', agentType: '0' })
     const success = vi.fn()
@@ -111,7 +117,12 @@ describe('Agent facade', () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
     const agent = await initialised(ff)
     const after = vi.fn()
-    agent.on('EventAgentReady', () => { throw new Error('app bug') }).on('EventAgentReady', after).on('EventAgentAll', after)
+    agent
+      .on('EventAgentReady', () => {
+        throw new Error('app bug')
+      })
+      .on('EventAgentReady', after)
+      .on('EventAgentAll', after)
     push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
     push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
     expect(after).toHaveBeenCalledTimes(4)
@@ -137,7 +148,9 @@ describe('Agent facade', () => {
 
   it('refuses a second initAgent and everything after destroy', async () => {
     const agent = await initialised(ff)
-    await expect(agent.initAgent({ token: 't', companyId: 'demo', agent: '1001' })).rejects.toMatchObject({ errorCode: 'ALREADY_INITIALIZED' })
+    await expect(agent.initAgent({ token: 't', companyId: 'demo', agent: '1001' })).rejects.toMatchObject({
+      errorCode: 'ALREADY_INITIALIZED',
+    })
     agent.destroy()
     agent.destroy()
     await expect(agent.ready()).rejects.toMatchObject({ errorCode: 'DESTROYED' })
@@ -147,7 +160,11 @@ describe('Agent facade', () => {
   it('emits EventTokenInvalid and sends parked commands after handleRefreshToken(newToken)', async () => {
     const agent = await initialised(ff)
     push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
-    ff.respond((_n, _b, h) => (h.authorization === 'Bearer fresh' ? { status: 200, body: { status: 'success' } } : { status: 401, body: { status: 'error', errorCode: 'TOKEN_INVALID', errorMessage: 'x' } }))
+    ff.respond((_n, _b, h) =>
+      h.authorization === 'Bearer fresh'
+        ? { status: 200, body: { status: 'success' } }
+        : { status: 401, body: { status: 'error', errorCode: 'TOKEN_INVALID', errorMessage: 'x' } },
+    )
     const invalid = vi.fn()
     agent.on('EventTokenInvalid', invalid)
     const ready = agent.ready()
@@ -207,7 +224,14 @@ describe('Agent facade', () => {
     // A consulted agent's view: the consult call, then the customer's call replacing it.
     push({ messageID: 'EventRinging', workStatus: 'calling', callID: 'c', callType: 'Consult', otherDN: '8004' })
     expect(agent.state.calls.map((c) => c.callID)).toEqual(['m', 'c'])
-    push({ messageID: 'EventPartyChanged', workStatus: 'talking', callID: 'm2', callType: 'Inbound', previousCallID: 'c', thisDNRole: 'TransferTo' })
+    push({
+      messageID: 'EventPartyChanged',
+      workStatus: 'talking',
+      callID: 'm2',
+      callType: 'Inbound',
+      previousCallID: 'c',
+      thisDNRole: 'TransferTo',
+    })
     expect(agent.state.calls.map((c) => c.callID)).toEqual(['m', 'm2'])
     // The detail record of a call that is over does not bring it back.
     push({ messageID: 'EventReleased', workStatus: 'talking', callID: 'm' })
@@ -224,7 +248,10 @@ class FakePhone implements WebPhoneLike {
   closed = false
   answered = 0
   ringing = false
-  constructor(readonly cfg: PhoneConfig, readonly opts: PhoneOptions) {
+  constructor(
+    readonly cfg: PhoneConfig,
+    readonly opts: PhoneOptions,
+  ) {
     FakePhone.last = this
   }
   async register(): Promise<void> {
@@ -260,7 +287,13 @@ class PhoneAgent extends Agent {
 
 describe('Agent facade with the web phone', () => {
   let ff: FakeFetch
-  const PHONE: PhoneConfig = { sipPath: '/sip', uri: 'sip:1_web_8001@cc.local', authorizationUser: '1_web_8001', password: 'p', displayName: 'A' }
+  const PHONE: PhoneConfig = {
+    sipPath: '/sip',
+    uri: 'sip:1_web_8001@cc.local',
+    authorizationUser: '1_web_8001',
+    password: 'p',
+    displayName: 'A',
+  }
   beforeEach(() => {
     ff = new FakeFetch()
     FakeSocket.reset()
@@ -271,7 +304,10 @@ describe('Agent facade with the web phone', () => {
   })
 
   async function phoneAgent(opts: AgentOptions = {}): Promise<PhoneAgent> {
-    ff.respond((name) => ({ status: 200, body: name === 'init' ? INIT : name === 'login' ? { status: 'success', phoneType: 'webrtc', phone: PHONE } : { status: 'success' } }))
+    ff.respond((name) => ({
+      status: 200,
+      body: name === 'init' ? INIT : name === 'login' ? { status: 'success', phoneType: 'webrtc', phone: PHONE } : { status: 'success' },
+    }))
     const agent = new PhoneAgent({ server: 'https://cc.example', fetch: ff.fetch, WebSocket: FakeSocket, ...opts })
     const p = agent.initAgent({ token: 't', companyId: 'demo', agent: '1001' })
     await vi.waitFor(() => expect(FakeSocket.instances.length).toBe(1))
@@ -311,7 +347,9 @@ describe('Agent facade with the web phone', () => {
     const got = vi.fn()
     agent.on('EventJanusLatency', got)
     FakePhone.last!.opts.onStats!({ ping: 40, jitter: 3, lossFraction: 0.012, quality: 'e' })
-    expect(got).toHaveBeenCalledWith(expect.objectContaining({ messageID: 'EventJanusLatency', ping: 40, jitter: 3, loss: '1.2', quality: 'e', ctiPing: 0 }))
+    expect(got).toHaveBeenCalledWith(
+      expect.objectContaining({ messageID: 'EventJanusLatency', ping: 40, jitter: 3, loss: '1.2', quality: 'e', ctiPing: 0 }),
+    )
     agent.destroy()
     expect(FakePhone.last!.closed).toBe(true)
   })

@@ -14,7 +14,13 @@ describe('call command rules', () => {
     })
   }
   it('names the reason', () => {
-    const code = (cmd: CallCommand, s: WorkStatus) => { try { checkCallCommand(cmd, s) } catch (e) { return (e as { errorCode: string }).errorCode } }
+    const code = (cmd: CallCommand, s: WorkStatus) => {
+      try {
+        checkCallCommand(cmd, s)
+      } catch (e) {
+        return (e as { errorCode: string }).errorCode
+      }
+    }
     expect(code('hangup', 'ready')).toBe('NO_ACTIVE_CALL')
     expect(code('holdCall', 'holding')).toBe('CALL_STATE_FORBIDS')
     expect(code('makeCall', 'talking')).toBe('CALL_STATE_FORBIDS')

@@ -5,7 +5,11 @@ import type { ClientFrame, ServerFrame } from '../../src/cti/protocol'
 /** A fetch whose answers the test decides, recording every request. */
 export class FakeFetch {
   calls: { url: string; name: string; headers: Record<string, string>; body: Record<string, unknown> }[] = []
-  private handler: (name: string, body: Record<string, unknown>, headers: Record<string, string>) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }> = () => ({
+  private handler: (
+    name: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string>,
+  ) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }> = () => ({
     status: 200,
     body: { status: 'success' },
   })
@@ -21,7 +25,9 @@ export class FakeFetch {
     if (init.signal.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' })
     const r = await Promise.race([
       Promise.resolve(this.handler(name, body, init.headers)),
-      new Promise<never>((_, rej) => init.signal.addEventListener('abort', () => rej(Object.assign(new Error('aborted'), { name: 'AbortError' })))),
+      new Promise<never>((_, rej) =>
+        init.signal.addEventListener('abort', () => rej(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+      ),
     ])
     return { status: r.status, json: async () => r.body }
   }

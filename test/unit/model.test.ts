@@ -4,15 +4,41 @@ import { nextWorkStatus, WORK_STATUS_CODES, type WorkStatus, type WorkStatusActi
 import { DN_ROLES, dnRoleCode, nextDNRole, parseDNRole, type DNOperation, type DNRole } from '../../src/model/dnRole'
 import { SobotError } from '../../src/errors'
 
-const AGENT_ACTIONS: AgentStateAction[] = ['loginOnline', 'loginDnd', 'ready', 'notReady', 'logout', 'forceReady', 'forceBusy', 'forceLogout', 'resetLogout']
+const AGENT_ACTIONS: AgentStateAction[] = [
+  'loginOnline',
+  'loginDnd',
+  'ready',
+  'notReady',
+  'logout',
+  'forceReady',
+  'forceBusy',
+  'forceLogout',
+  'resetLogout',
+]
 
 // The expected legal edges, written out independently of the table under test.
 const AGENT_EDGES: [AgentStateCode, AgentStateAction, AgentStateCode][] = [
-  [0, 'loginOnline', 1], [0, 'loginDnd', 2], [0, 'resetLogout', 0],
-  [1, 'loginOnline', 1], [1, 'loginDnd', 2], [1, 'ready', 1], [1, 'notReady', 2], [1, 'forceReady', 1], [1, 'forceBusy', 2],
-  [1, 'logout', 0], [1, 'forceLogout', 0], [1, 'resetLogout', 0],
-  [2, 'loginOnline', 1], [2, 'loginDnd', 2], [2, 'ready', 1], [2, 'notReady', 2], [2, 'forceReady', 1], [2, 'forceBusy', 2],
-  [2, 'logout', 0], [2, 'forceLogout', 0], [2, 'resetLogout', 0],
+  [0, 'loginOnline', 1],
+  [0, 'loginDnd', 2],
+  [0, 'resetLogout', 0],
+  [1, 'loginOnline', 1],
+  [1, 'loginDnd', 2],
+  [1, 'ready', 1],
+  [1, 'notReady', 2],
+  [1, 'forceReady', 1],
+  [1, 'forceBusy', 2],
+  [1, 'logout', 0],
+  [1, 'forceLogout', 0],
+  [1, 'resetLogout', 0],
+  [2, 'loginOnline', 1],
+  [2, 'loginDnd', 2],
+  [2, 'ready', 1],
+  [2, 'notReady', 2],
+  [2, 'forceReady', 1],
+  [2, 'forceBusy', 2],
+  [2, 'logout', 0],
+  [2, 'forceLogout', 0],
+  [2, 'resetLogout', 0],
 ]
 
 describe('agentState table', () => {
@@ -22,7 +48,13 @@ describe('agentState table', () => {
       it(`${from} --${action}--> ${edge ? edge[2] : 'refused'}`, () => {
         if (edge) expect(nextAgentState(from, action)).toBe(edge[2])
         else {
-          const err = (() => { try { nextAgentState(from, action) } catch (e) { return e } })() as SobotError
+          const err = (() => {
+            try {
+              nextAgentState(from, action)
+            } catch (e) {
+              return e
+            }
+          })() as SobotError
           expect(err).toBeInstanceOf(SobotError)
           expect(err.errorCode).toBe(from === 0 ? 'NOT_LOGGED_IN' : 'INVALID_STATE')
         }
@@ -35,12 +67,40 @@ describe('agentState table', () => {
   })
 })
 
-const WS_ACTIONS: WorkStatusAction[] = ['login', 'ready', 'notReady', 'reserve', 'unreserve', 'ring', 'dial', 'establish', 'hold', 'retrieve', 'consult', 'conference', 'monitor', 'wrapUp', 'release', 'logout', 'reset']
+const WS_ACTIONS: WorkStatusAction[] = [
+  'login',
+  'ready',
+  'notReady',
+  'reserve',
+  'unreserve',
+  'ring',
+  'dial',
+  'establish',
+  'hold',
+  'retrieve',
+  'consult',
+  'conference',
+  'monitor',
+  'wrapUp',
+  'release',
+  'logout',
+  'reset',
+]
 const STATUSES = Object.keys(WORK_STATUS_CODES) as WorkStatus[]
 const IDLE = 'IDLE' // ready with agentState 1, occupied with 2
 
 const onCall = { wrapUp: 'sorting', release: IDLE, reset: 'offline' }
-const idle = { login: IDLE, ready: 'ready', notReady: 'occupied', reserve: 'locking', ring: 'calling', dial: 'dialing', monitor: 'monitoring', logout: 'offline', reset: 'offline' }
+const idle = {
+  login: IDLE,
+  ready: 'ready',
+  notReady: 'occupied',
+  reserve: 'locking',
+  ring: 'calling',
+  dial: 'dialing',
+  monitor: 'monitoring',
+  logout: 'offline',
+  reset: 'offline',
+}
 const WS_EDGES: Record<WorkStatus, Partial<Record<WorkStatusAction, string>>> = {
   offline: { login: IDLE, reset: 'offline' },
   ready: idle,
@@ -90,20 +150,40 @@ describe('DNRole', () => {
     expect(DN_ROLES).toHaveLength(17)
   })
   const EDGES: [DNRole, DNOperation, DNRole][] = [
-    ['Origination', 'consult', 'ConsultBy'], ['Destination', 'transfer', 'TransferBy'], ['Destination', 'conference', 'ConferenceBy'],
-    ['ConsultBy', 'transfer', 'TransferBy'], ['ConsultBy', 'conference', 'ConferenceBy'], ['Unknown', 'observe', 'ObserveBy'],
-    ['ObserveBy', 'bargein', 'BargeinBy'], ['ObserveBy', 'intercept', 'InterceptBy'], ['BargeinBy', 'intercept', 'InterceptBy'],
-    ['ConferenceBy', 'delete', 'DeletedBy'], ['TransferTo', 'consult', 'ConsultBy'],
+    ['Origination', 'consult', 'ConsultBy'],
+    ['Destination', 'transfer', 'TransferBy'],
+    ['Destination', 'conference', 'ConferenceBy'],
+    ['ConsultBy', 'transfer', 'TransferBy'],
+    ['ConsultBy', 'conference', 'ConferenceBy'],
+    ['Unknown', 'observe', 'ObserveBy'],
+    ['ObserveBy', 'bargein', 'BargeinBy'],
+    ['ObserveBy', 'intercept', 'InterceptBy'],
+    ['BargeinBy', 'intercept', 'InterceptBy'],
+    ['ConferenceBy', 'delete', 'DeletedBy'],
+    ['TransferTo', 'consult', 'ConsultBy'],
     // After a barge-in shrinks back to two, either side handles the call as usual.
-    ['BargeinTo', 'transfer', 'TransferBy'], ['BargeinTo', 'consult', 'ConsultBy'], ['BargeinBy', 'transfer', 'TransferBy'],
-    ['InterceptBy', 'consult', 'ConsultBy'], ['NewParty', 'transfer', 'TransferBy'],
+    ['BargeinTo', 'transfer', 'TransferBy'],
+    ['BargeinTo', 'consult', 'ConsultBy'],
+    ['BargeinBy', 'transfer', 'TransferBy'],
+    ['InterceptBy', 'consult', 'ConsultBy'],
+    ['NewParty', 'transfer', 'TransferBy'],
   ]
   for (const [from, op, to] of EDGES) it(`${from} --${op}--> ${to}`, () => expect(nextDNRole(from, op)).toBe(to))
   const REFUSED: [DNRole, DNOperation][] = [
-    ['ObserveBy', 'transfer'], ['ObserveBy', 'consult'], ['ConsultBy', 'consult'], ['TransferBy', 'consult'], ['DeletedParty', 'conference'], ['Origination', 'bargein'],
-    ['ObserveTo', 'transfer'], ['BargeinTo', 'intercept'], ['InterceptTo', 'consult'], ['ConferenceBy', 'intercept'], ['Destination', 'observe'],
+    ['ObserveBy', 'transfer'],
+    ['ObserveBy', 'consult'],
+    ['ConsultBy', 'consult'],
+    ['TransferBy', 'consult'],
+    ['DeletedParty', 'conference'],
+    ['Origination', 'bargein'],
+    ['ObserveTo', 'transfer'],
+    ['BargeinTo', 'intercept'],
+    ['InterceptTo', 'consult'],
+    ['ConferenceBy', 'intercept'],
+    ['Destination', 'observe'],
   ]
   for (const [from, op] of REFUSED) {
-    it(`${from} cannot ${op}`, () => expect(() => nextDNRole(from, op)).toThrow(expect.objectContaining({ errorCode: 'CALL_STATE_FORBIDS' })))
+    it(`${from} cannot ${op}`, () =>
+      expect(() => nextDNRole(from, op)).toThrow(expect.objectContaining({ errorCode: 'CALL_STATE_FORBIDS' })))
   }
 })

@@ -12,7 +12,7 @@ describe('voice quality (E-model)', () => {
     expect(mos(20, 60, 0)).toBeLessThan(clean)
     expect(mos(20, 2, 0.05)).toBeLessThan(clean)
   })
-  it('maps MOS to the spec\'s a..e', () => {
+  it("maps MOS to the spec's a..e", () => {
     expect([4.2, 3.8, 3.3, 2.8, 1.5].map(quality)).toEqual(['e', 'd', 'c', 'b', 'a'])
     expect(quality(mos(800, 80, 0.3))).toBe('a')
     // One-way 230 ms and 5 % loss: R ≈ 66, MOS ≈ 3.4.

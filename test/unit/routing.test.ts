@@ -55,8 +55,12 @@ describe('business hours', () => {
     expect(isOpen(DEFAULT_BUSINESS_HOURS, Date.UTC(2025, 5, 7, 10, 0))).toBe(false) // Saturday
   })
 
-  it('reads the clock in the company\'s time zone, with closed dates and ranges to 24:00', () => {
-    const hours = { timezone: 'Asia/Ho_Chi_Minh', week: { ...DEFAULT_BUSINESS_HOURS.week, mon: ['13:00-24:00'] }, closedDates: ['2025-06-03'] }
+  it("reads the clock in the company's time zone, with closed dates and ranges to 24:00", () => {
+    const hours = {
+      timezone: 'Asia/Ho_Chi_Minh',
+      week: { ...DEFAULT_BUSINESS_HOURS.week, mon: ['13:00-24:00'] },
+      closedDates: ['2025-06-03'],
+    }
     expect(localTime(monday10utc, 'Asia/Ho_Chi_Minh')).toEqual({ day: 'mon', date: '2025-06-02', minute: 17 * 60 })
     expect(isOpen(hours, monday10utc)).toBe(true) // 17:00 in Ho Chi Minh City
     expect(isOpen(hours, Date.UTC(2025, 5, 2, 16, 59))).toBe(true) // 23:59 there

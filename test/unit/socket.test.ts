@@ -4,7 +4,8 @@ import { DefaultReconnectPolicy } from '../../src/cti/ReconnectPolicy'
 import type { AnySobotEvent } from '../../src/events'
 import { FakeSocket } from './fakes'
 
-const ev = (n: number): AnySobotEvent => ({ messageID: 'EventAgentReady', creationTime: n, companyId: 'c', referenceID: '', attachedData: {} }) as unknown as AnySobotEvent
+const ev = (n: number): AnySobotEvent =>
+  ({ messageID: 'EventAgentReady', creationTime: n, companyId: 'c', referenceID: '', attachedData: {} }) as unknown as AnySobotEvent
 
 describe('CtiSocket', () => {
   let sock: CtiSocket
@@ -109,7 +110,13 @@ describe('CtiSocket', () => {
 
   it('gives up when the reconnect policy does', async () => {
     const fatal = vi.fn()
-    sock = new CtiSocket({ url: 'wss://cc/e', WebSocket: FakeSocket, sessionId: 's', getToken: () => 't', policy: { nextRetryDelayMs: ({ retryCount }) => (retryCount < 3 ? 100 : null) } })
+    sock = new CtiSocket({
+      url: 'wss://cc/e',
+      WebSocket: FakeSocket,
+      sessionId: 's',
+      getToken: () => 't',
+      policy: { nextRetryDelayMs: ({ retryCount }) => (retryCount < 3 ? 100 : null) },
+    })
     sock.bus.on('fatal', fatal)
     await connect()
     for (let i = 0; i < 4; i++) {

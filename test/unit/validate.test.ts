@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import {
-  parseAgentType, parseDelayTime, parseDtmf, parseLoginAgentState, parsePage, parsePhoneType, parseReasonCode, parseRoute, parseTarget, reqString, optBoolean,
+  parseAgentType,
+  parseDelayTime,
+  parseDtmf,
+  parseLoginAgentState,
+  parsePage,
+  parsePhoneType,
+  parseReasonCode,
+  parseRoute,
+  parseTarget,
+  reqString,
+  optBoolean,
 } from '../../src/model/validate'
 
 const code = (f: () => unknown): string | undefined => {
@@ -13,13 +23,13 @@ const code = (f: () => unknown): string | undefined => {
 }
 
 describe('parameter rules', () => {
-  it('accepts the spec\'s padded strings', () => {
+  it("accepts the spec's padded strings", () => {
     expect(reqString('agent', ' 1005 ')).toBe('1005')
     expect(parseAgentType(' 0 ')).toBe('0')
     expect(parseLoginAgentState(' 1 ')).toBe('1')
     expect(parseReasonCode(' 11 ')).toBe(11)
   })
-  it('applies the spec\'s defaults', () => {
+  it("applies the spec's defaults", () => {
     expect(parseAgentType(undefined)).toBe('0')
     expect(parseLoginAgentState('')).toBe('2')
     expect(parsePhoneType(undefined)).toBeUndefined()

@@ -13,7 +13,7 @@ describe('WAV greetings', () => {
     expect([...d.samples]).toEqual([...s])
   })
 
-  it('mu-law encodes and decodes within the codec\'s step size', () => {
+  it("mu-law encodes and decodes within the codec's step size", () => {
     for (const v of [-32768, -20000, -1000, -100, -1, 0, 1, 100, 1000, 20000, 32767]) {
       const back = mulawToLinear(linearToMulaw(v))
       expect(Math.abs(back - v)).toBeLessThanOrEqual(Math.max(8, Math.abs(v) * 0.07))

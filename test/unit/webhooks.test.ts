@@ -48,19 +48,76 @@ describe('signatures', () => {
 describe('call event bodies', () => {
   const company: Company = { id: 'demo', name: 'Demo', projectId: 25, accountSid: 'ACab9b' }
   const party = { number: '84899199866', alias: '84899199866', is_online: false, type: 'internal' as const }
-  it('follow the documents\' field order, with the company\'s fields and defaults', () => {
+  it("follow the documents' field order, with the company's fields and defaults", () => {
     const b = buildCallEventBody(company, { call_status: 'ringing', call_id: 'c1', from: party, to: { ...party, type: 'external' } }, 42)
-    expect(Object.keys(b)).toEqual(['call_status', 'project_id', 'request_from_user_id', 'account_sid', 'timestamp_ms', 'from', 'to', 'clientCustomData', 'type', 'call_id'])
-    expect(b).toMatchObject({ project_id: 25, account_sid: 'ACab9b', timestamp_ms: 42, request_from_user_id: '', clientCustomData: '', type: 'stringee_call' })
+    expect(Object.keys(b)).toEqual([
+      'call_status',
+      'project_id',
+      'request_from_user_id',
+      'account_sid',
+      'timestamp_ms',
+      'from',
+      'to',
+      'clientCustomData',
+      'type',
+      'call_id',
+    ])
+    expect(b).toMatchObject({
+      project_id: 25,
+      account_sid: 'ACab9b',
+      timestamp_ms: 42,
+      request_from_user_id: '',
+      clientCustomData: '',
+      type: 'stringee_call',
+    })
     const e = buildCallEventBody(
       company,
-      { call_status: 'ended', call_id: 'c1', from: party, to: party, callCreatedReason: 'EXTERNAL_CALL_IN', endCallCause: 'USER_END_CALL', endedBy: 'INTERNAL', callType: 'IVR', duration: 3, answerDuration: 1 },
+      {
+        call_status: 'ended',
+        call_id: 'c1',
+        from: party,
+        to: party,
+        callCreatedReason: 'EXTERNAL_CALL_IN',
+        endCallCause: 'USER_END_CALL',
+        endedBy: 'INTERNAL',
+        callType: 'IVR',
+        duration: 3,
+        answerDuration: 1,
+      },
       42,
     )
-    expect(Object.keys(e)).toEqual(['call_status', 'project_id', 'request_from_user_id', 'account_sid', 'timestamp_ms', 'type', 'call_id', 'clientCustomData', 'callCreatedReason', 'endCallCause', 'endedBy', 'callType', 'duration', 'answerDuration', 'from', 'to'])
+    expect(Object.keys(e)).toEqual([
+      'call_status',
+      'project_id',
+      'request_from_user_id',
+      'account_sid',
+      'timestamp_ms',
+      'type',
+      'call_id',
+      'clientCustomData',
+      'callCreatedReason',
+      'endCallCause',
+      'endedBy',
+      'callType',
+      'duration',
+      'answerDuration',
+      'from',
+      'to',
+    ])
   })
   it('carry the satisfaction key last on ended, and refuse it elsewhere or malformed', () => {
-    const end = { call_status: 'ended' as const, call_id: 'c1', from: party, to: party, callCreatedReason: 'EXTERNAL_CALL_IN' as const, endCallCause: 'USER_END_CALL', endedBy: 'EXTERNAL' as const, callType: 'CALL' as const, duration: 3, answerDuration: 1 }
+    const end = {
+      call_status: 'ended' as const,
+      call_id: 'c1',
+      from: party,
+      to: party,
+      callCreatedReason: 'EXTERNAL_CALL_IN' as const,
+      endCallCause: 'USER_END_CALL',
+      endedBy: 'EXTERNAL' as const,
+      callType: 'CALL' as const,
+      duration: 3,
+      answerDuration: 1,
+    }
     const e = buildCallEventBody(company, { ...end, satisfaction: '4' }, 42)
     expect(Object.keys(e).at(-1)).toBe('satisfaction')
     expect(e.satisfaction).toBe('4')
@@ -69,7 +126,26 @@ describe('call event bodies', () => {
     expect(() => buildCallEventBody(company, { ...end, call_status: 'agentEnded', satisfaction: '4' }, 1)).toThrow(/satisfaction/)
   })
   it('refuse an ended event without its end fields', () => {
-    expect(() => buildCallEventBody(company, { call_status: 'ended', call_id: 'c1', from: party, to: party }, 1)).toThrow(/callCreatedReason/)
-    expect(() => buildCallEventBody(company, { call_status: 'ended', call_id: 'c1', from: party, to: party, callCreatedReason: 'CLIENT_MAKE_CALL', endCallCause: '', endedBy: 'EXTERNAL', callType: 'CALL', duration: 1, answerDuration: 0 }, 1)).toThrow(/endCallCause/)
+    expect(() => buildCallEventBody(company, { call_status: 'ended', call_id: 'c1', from: party, to: party }, 1)).toThrow(
+      /callCreatedReason/,
+    )
+    expect(() =>
+      buildCallEventBody(
+        company,
+        {
+          call_status: 'ended',
+          call_id: 'c1',
+          from: party,
+          to: party,
+          callCreatedReason: 'CLIENT_MAKE_CALL',
+          endCallCause: '',
+          endedBy: 'EXTERNAL',
+          callType: 'CALL',
+          duration: 1,
+          answerDuration: 0,
+        },
+        1,
+      ),
+    ).toThrow(/endCallCause/)
   })
 })
