@@ -428,6 +428,8 @@ interface PhoneOptions extends PhoneCallbacks {
     wsUrl: string;
     inputDeviceId?: string;
     outputDeviceId?: string;
+    /** Extra microphone constraints (echoCancellation, noiseSuppression, autoGainControl, ...). */
+    audioConstraints?: MediaTrackConstraints;
     /** Play a ringtone while an incoming call rings (default true). */
     ringtone?: boolean;
 }
@@ -448,7 +450,7 @@ interface WebPhoneLike {
 }
 interface PhoneModule {
     WebPhone: new (cfg: PhoneConfig, opts: PhoneOptions) => WebPhoneLike;
-    preflight(inputDeviceId?: string): Promise<void>;
+    preflight(inputDeviceId?: string, constraints?: MediaTrackConstraints): Promise<void>;
     listAudioDevices(): Promise<AudioDevice[]>;
 }
 
@@ -699,6 +701,11 @@ interface AgentOptions {
     /** The web phone's microphone and speaker (deviceIds from listAudioDevices()). */
     audioInputDeviceId?: string;
     audioOutputDeviceId?: string;
+    /**
+     * Extra constraints for the web phone's microphone, e.g. `{ autoGainControl: false }` where a headset
+     * does its own processing. The browser's defaults apply to what is not named.
+     */
+    audioConstraints?: MediaTrackConstraints;
 }
 /** Where commands go: the wire (the tab that owns the session) or the owning tab (allowStorageListen). */
 interface Session {

@@ -79,6 +79,11 @@ export interface AgentOptions {
   /** The web phone's microphone and speaker (deviceIds from listAudioDevices()). */
   audioInputDeviceId?: string
   audioOutputDeviceId?: string
+  /**
+   * Extra constraints for the web phone's microphone, e.g. `{ autoGainControl: false }` where a headset
+   * does its own processing. The browser's defaults apply to what is not named.
+   */
+  audioConstraints?: MediaTrackConstraints
 }
 
 type Lifecycle = 'new' | 'initializing' | 'online' | 'offline' | 'destroyed'
@@ -391,7 +396,8 @@ export class Agent {
         throw new SobotError('LOGIN_FORBIDDEN', `Login is not allowed while the agent is ${this.snap.workStatus}.`)
       }
       // A web phone that cannot work (no secure context, no microphone) fails the login before it is sent.
-      if (params.phoneType === 'webrtc' && !this.isMember) await (await this.phoneModule()).preflight(this.options.audioInputDeviceId)
+      if (params.phoneType === 'webrtc' && !this.isMember)
+        await (await this.phoneModule()).preflight(this.options.audioInputDeviceId, this.options.audioConstraints)
       const res = (await s.send('login', params, { signal: p.signal, timeoutMs: p.timeoutMs })) as unknown as LoginResult & {
         phone?: PhoneConfig
       }
@@ -710,6 +716,7 @@ export class Agent {
       wsUrl: `${this.serverUrl().replace(/^http/, 'ws')}${cfg.sipPath}`,
       ringtone: this.options.ringtone,
       inputDeviceId: this.options.audioInputDeviceId,
+      audioConstraints: this.options.audioConstraints,
       outputDeviceId: this.options.audioOutputDeviceId,
       onStats: (st) =>
         this.emitLocal('EventJanusLatency', {

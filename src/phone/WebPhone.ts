@@ -31,23 +31,24 @@ function mediaError(err: unknown): SobotError {
   return new SobotError('PHONE_FAILED', `The microphone could not be opened (${String((err as Error)?.message ?? err)}).`, { cause: err })
 }
 
-function audioConstraint(deviceId: string | undefined): MediaTrackConstraints | boolean {
-  return deviceId ? { deviceId: { exact: deviceId } } : true
+function audioConstraint(deviceId: string | undefined, extra: MediaTrackConstraints | undefined): MediaTrackConstraints | boolean {
+  const c: MediaTrackConstraints = { ...extra, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) }
+  return Object.keys(c).length ? c : true
 }
 
-async function microphone(deviceId: string | undefined): Promise<MediaStream> {
+async function microphone(deviceId: string | undefined, extra?: MediaTrackConstraints): Promise<MediaStream> {
   if (!globalThis.isSecureContext) throw new SobotError('INSECURE_CONTEXT')
   if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices?.getUserMedia) throw new SobotError('WEBRTC_UNSUPPORTED')
   try {
-    return await navigator.mediaDevices.getUserMedia({ audio: audioConstraint(deviceId), video: false })
+    return await navigator.mediaDevices.getUserMedia({ audio: audioConstraint(deviceId, extra), video: false })
   } catch (err) {
     throw mediaError(err)
   }
 }
 
 /** Checks, before login, that this page can be a phone: secure context, WebRTC, a microphone it may use. */
-export async function preflight(inputDeviceId?: string): Promise<void> {
-  const stream = await microphone(inputDeviceId)
+export async function preflight(inputDeviceId?: string, constraints?: MediaTrackConstraints): Promise<void> {
+  const stream = await microphone(inputDeviceId, constraints)
   for (const t of stream.getTracks()) t.stop()
 }
 
@@ -231,7 +232,7 @@ export class WebPhone implements WebPhoneLike {
     const session = this.session
     if (!session || !session.isInProgress() || session.direction !== 'incoming')
       throw new SobotError('NO_ACTIVE_CALL', 'The web phone is not ringing.')
-    const stream = await microphone(this.inputDeviceId)
+    const stream = await microphone(this.inputDeviceId, this.opts.audioConstraints)
     if (this.session !== session || !session.isInProgress()) {
       for (const t of stream.getTracks()) t.stop()
       throw new SobotError('NO_ACTIVE_CALL', 'The call ended before it was answered.')
@@ -244,7 +245,7 @@ export class WebPhone implements WebPhoneLike {
   /** Places a call (the customer phone page uses this; agents call through makeCall). */
   async call(target: string, fromUserName?: string): Promise<void> {
     if (this.session && !this.session.isEnded()) throw new SobotError('CALL_STATE_FORBIDS', 'A call is already in progress.')
-    const stream = await microphone(this.inputDeviceId)
+    const stream = await microphone(this.inputDeviceId, this.opts.audioConstraints)
     this.stream = stream
     this.ua.call(target, {
       mediaStream: stream,
@@ -266,11 +267,11 @@ export class WebPhone implements WebPhoneLike {
     const pc = this.session?.connection
     if (!pc || !this.stream) {
       // No call: check the device now rather than at the next answer.
-      for (const t of (await microphone(deviceId)).getTracks()) t.stop()
+      for (const t of (await microphone(deviceId, this.opts.audioConstraints)).getTracks()) t.stop()
       this.inputDeviceId = deviceId
       return
     }
-    const next = await microphone(deviceId)
+    const next = await microphone(deviceId, this.opts.audioConstraints)
     this.inputDeviceId = deviceId
     const track = next.getAudioTracks()[0]!
     const sender = pc.getSenders().find((s) => s.track?.kind === 'audio')

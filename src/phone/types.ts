@@ -47,6 +47,8 @@ export interface PhoneOptions extends PhoneCallbacks {
   wsUrl: string
   inputDeviceId?: string
   outputDeviceId?: string
+  /** Extra microphone constraints (echoCancellation, noiseSuppression, autoGainControl, ...). */
+  audioConstraints?: MediaTrackConstraints
   /** Play a ringtone while an incoming call rings (default true). */
   ringtone?: boolean
 }
@@ -70,6 +72,6 @@ export interface WebPhoneLike {
 
 export interface PhoneModule {
   WebPhone: new (cfg: PhoneConfig, opts: PhoneOptions) => WebPhoneLike
-  preflight(inputDeviceId?: string): Promise<void>
+  preflight(inputDeviceId?: string, constraints?: MediaTrackConstraints): Promise<void>
   listAudioDevices(): Promise<AudioDevice[]>
 }
