@@ -6,7 +6,7 @@ import { EVENT_DOCS, EVENT_FLOWS } from '../src/eventDocs'
 import { REASON_NAMES } from '../src/model/agentState'
 import { DN_ROLES } from '../src/model/dnRole'
 import { WORK_STATUS_CODES } from '../src/model/workStatus'
-import { httpStatusOf } from '../server/cti/commands'
+import { httpStatusOf } from '../src/protocol/wire'
 
 const check = process.argv.includes('--check')
 const root = new URL('../', import.meta.url)

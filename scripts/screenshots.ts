@@ -1,5 +1,6 @@
 // Screenshots of the demo for the docs: the agent desktop on a call, and the customer phone page.
-// Run inside a loopback-only namespace: unshare -n sh -c 'ip link set lo up && npx tsx scripts/screenshots.ts'
+// Run inside a loopback-only namespace (the condition resolves sobot-call-sdk/protocol to its source):
+//   unshare -n sh -c 'ip link set lo up && npx tsx --conditions=sobot-source scripts/screenshots.ts'
 import { startContactCenter } from '../server/app'
 import { launchChromium } from '../test/support/browser'
 import { mkdtempSync } from 'node:fs'

@@ -5,7 +5,7 @@
  */
 import { Agent as AgentBase, setDefaultServer } from './agent/Agent'
 import { SobotError } from './errors'
-import { PROTOCOL_VERSION } from './cti/protocol'
+import { PROTOCOL_VERSION } from './protocol/wire'
 import type { PhoneModule } from './phone/types'
 
 const script = typeof document !== 'undefined' ? (document.currentScript as HTMLScriptElement | null) : null

@@ -1,4 +1,4 @@
-import type { PhoneType } from '../../src/model/validate'
+import type { PhoneType } from 'sobot-call-sdk/protocol'
 
 /**
  * The contact center's configuration: companies, agents, extensions, skill groups (queues, in the

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AgentGroup, AgentRecord, Company, IvrKey, IvrNode, IvrTree, NumberRecord } from '../acd/directory'
-import { PHONE_TYPES, type PhoneType } from '../../src/model/validate'
+import { PHONE_TYPES, type PhoneType } from 'sobot-call-sdk/protocol'
 import type { StoredRouting } from '../store/config'
 import { newId } from '../store/ids'
 import {

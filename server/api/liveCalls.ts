@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { toSobotError } from '../../src/errors'
+import { toSobotError } from 'sobot-call-sdk/protocol'
 import type { Multiparty } from '../calls/multiparty'
 import { bodyOf, reqStr, type Fields } from './fields'
 import type { ApiContext } from './index'

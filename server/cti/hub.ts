@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { AnySobotEvent } from '../../src/events'
-import type { ServerFrame } from '../../src/cti/protocol'
+import type { AnySobotEvent, ServerFrame } from 'sobot-call-sdk/protocol'
 
 /** Events kept per session for replay after a reconnect, by default. */
 export const REPLAY_BUFFER_EVENTS = 2000

@@ -11,7 +11,7 @@ import type {
   SkillGroup,
 } from '../acd/directory'
 import { DEFAULT_QUEUE_SETTINGS, queueSettings } from '../acd/directory'
-import type { PhoneType } from '../../src/model/validate'
+import type { PhoneType } from 'sobot-call-sdk/protocol'
 import type { Db, Queryable } from './db'
 
 const SEED_LOCK = 7_270_702
