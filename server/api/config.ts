@@ -78,7 +78,7 @@ function agentRow(a: AgentRecord, c: Company, ctx: ApiContext): Record<string, u
     phone_types: a.phoneTypes,
     default_phone_type: a.defaultPhoneType,
     supervisor: bit(a.supervisor),
-    groups: [...ctx.dir.groups.values()].filter((g) => g.agentUUIDs.includes(a.uuid)).map((g) => g.id),
+    groups: ctx.dir.groups.groupsOf(a.uuid),
   }
 }
 
@@ -293,8 +293,8 @@ function registerGroups(api: FastifyInstance, ctx: ApiContext): void {
   api.post('/manage-agents-in-group', async (req) => {
     const c = ctx.company(req)
     const { a, g } = pair(req, c)
-    if (g.agentUUIDs.includes(a.uuid)) throw new ApiError('ALREADY_EXISTS', `Agent ${a.uuid} is already in group ${g.id}.`)
-    await ctx.store.config.saveGroup({ ...g, agentUUIDs: [...g.agentUUIDs, a.uuid] })
+    if (ctx.dir.groups.isMember(g.id, a.uuid)) throw new ApiError('ALREADY_EXISTS', `Agent ${a.uuid} is already in group ${g.id}.`)
+    await ctx.store.config.addMember(g.id, a.uuid)
     return { r: 0, project: c.projectId, agentID: a.uuid, groupID: g.id, message: 'Add agent to Group success' }
   })
 
@@ -312,8 +312,8 @@ function registerGroups(api: FastifyInstance, ctx: ApiContext): void {
   api.delete('/manage-agents-in-group', async (req) => {
     const c = ctx.company(req)
     const { a, g } = pair(req, c)
-    if (!g.agentUUIDs.includes(a.uuid)) throw new ApiError('NOT_FOUND', `Agent ${a.uuid} is not in group ${g.id}.`)
-    await ctx.store.config.saveGroup({ ...g, agentUUIDs: g.agentUUIDs.filter((u) => u !== a.uuid) })
+    if (!ctx.dir.groups.isMember(g.id, a.uuid)) throw new ApiError('NOT_FOUND', `Agent ${a.uuid} is not in group ${g.id}.`)
+    await ctx.store.config.removeMember(g.id, a.uuid)
     return { r: 0, project: c.projectId, agentID: a.uuid, groupID: g.id, message: 'Remove agent from Group success' }
   })
 }
