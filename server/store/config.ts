@@ -443,6 +443,8 @@ export class ConfigStore {
   saveQueue = (q: SkillGroup): Promise<SkillGroup> => this.w.put(QUEUES, q)
   /** Deletes the queue and its group routings. Numbers and IVR keys that use it must be changed first. */
   deleteQueue = (id: string): Promise<void> => this.w.remove(QUEUES, id)
+  /** Saves the group's own row (its name); its members stay as they are. */
+  saveGroupRow = (g: Omit<AgentGroup, 'agentUUIDs'>): Promise<AgentGroup> => this.w.put(GROUPS, g) as Promise<AgentGroup>
   /** Deletes the group, its memberships and its routings. */
   deleteGroup = (id: string): Promise<void> => this.w.remove(GROUPS, id)
   /** One insert: the agent joins the end of the group's members. */
