@@ -123,7 +123,7 @@ export function crud<R, C extends TObject = TObject, U extends TObject = TObject
       route({
         method: 'POST',
         path: spec.path,
-        summary: create.summary ?? `create a ${spec.noun}`,
+        summary: create.summary ?? `create ${/^[aeiou]/i.test(spec.noun) ? 'an' : 'a'} ${spec.noun}`,
         answer: `\`${msg('create')}\`, \`${spec.idField}\``,
         body: create.body,
         async handler(call) {
