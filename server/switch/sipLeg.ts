@@ -33,6 +33,9 @@ export interface SipLegEvents {
   ended: [reason: string]
 }
 
+/** Who an inbound leg comes from: a configured gateway (a customer's call), or an authenticated SIP user. */
+export type LegOrigin = { gateway: string } | { user: string }
+
 export class SipError extends Error {
   constructor(
     readonly status: number,
@@ -90,8 +93,10 @@ export class SipLeg extends TypedEmitter<SipLegEvents> {
     this.connectionId = p.connectionId
   }
 
-  /** The WebSocket connection the dialog runs over (to tell a trunk from a phone). */
+  /** The connection the dialog began on. */
   readonly connectionId: string | undefined
+  /** UAS: who sent the INVITE, as the switch established it (set before the `invite` event). */
+  origin: LegOrigin | undefined
 
   get ended(): boolean {
     return this.state === 'terminated'
@@ -139,9 +144,9 @@ export class SipLeg extends TypedEmitter<SipLegEvents> {
   }
 
   /** UAS: final error response. */
-  reject(statusCode = 480, reasonPhrase?: string): void {
+  reject(statusCode = 480, reasonPhrase?: string, extraHeaders?: string[]): void {
     if (!this.uas || (this.state !== 'offered' && this.state !== 'early')) return
-    this.uas.reject({ statusCode, ...(reasonPhrase ? { reasonPhrase } : {}) })
+    this.uas.reject({ statusCode, ...(reasonPhrase ? { reasonPhrase } : {}), ...(extraHeaders ? { extraHeaders } : {}) })
     this.end(`rejected-${statusCode}`)
   }
 
