@@ -111,6 +111,9 @@ export class Baresip {
     password?: string
     edge: string
     listenHost?: string
+    sipPort?: number
+    /** More users at the same address that take calls (baresip 1.0 has no catch-all: a carrier's numbers). */
+    alsoUsers?: string[]
     toneHz: number
     register?: boolean
     codecs?: string
@@ -118,7 +121,7 @@ export class Baresip {
   }): Promise<Baresip> {
     const dir = mkdtempSync(path.join(tmpdir(), 'sobot-baresip-'))
     const host = o.listenHost ?? '127.0.0.1'
-    const sipPort = await freePort(host, true)
+    const sipPort = o.sipPort ?? (await freePort(host, true))
     const ctrlPort = await freePort()
     const rtp = 40000 + Math.floor(Math.random() * 100) * 200
     writeFileSync(
@@ -155,7 +158,8 @@ export class Baresip {
       `answermode=${o.answerMode ?? 'manual'}`,
       `audio_codecs=${o.codecs ?? 'PCMU'}`,
     ].filter(Boolean)
-    writeFileSync(path.join(dir, 'accounts'), `<${o.aor}>;${params.join(';')}\n`)
+    const others = (o.alsoUsers ?? []).map((u) => `<${o.aor.replace(/^sip:[^@]+@/, `sip:${u}@`)}>;${params.join(';')}\n`)
+    writeFileSync(path.join(dir, 'accounts'), [`<${o.aor}>;${params.join(';')}\n`, ...others].join(''))
     writeFileSync(path.join(dir, 'say.wav'), toneWav(o.toneHz, SAY_SECONDS))
     const child = spawn('baresip', ['-f', dir, '-s'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
     const output: string[] = []
