@@ -132,14 +132,14 @@ export class Baresip {
         // An address, not an interface: baresip skips loopback interfaces, and the tests have no other.
         `net_interface ${host}`,
         `audio_source aufile,${path.join(dir, 'say.wav')}`,
-        // No sound card: the bridge module stands in for a player; sndfile records what is decoded.
-        'audio_player aubridge,nul',
-        'audio_alert aubridge,nul',
+        // No sound card: ALSA's null device plays (and paces) what is heard; sndfile records it as decoded.
+        'audio_player alsa,null',
+        'audio_alert alsa,null',
         'module_path /usr/lib/baresip/modules',
         'module g711.so',
         'module g722.so',
         'module aufile.so',
-        'module aubridge.so',
+        'module alsa.so',
         'module sndfile.so',
         `snd_path ${dir}`,
         'module_app account.so',
@@ -242,7 +242,11 @@ export class Baresip {
     this.events.length = 0
   }
 
-  /** Amplitude (0..1) of a tone at `hz` in what the phone heard during the last `windowMs`. */
+  /**
+   * Amplitude (0..1) of a tone at `hz` in the last `windowMs` of what the phone decoded. Without a sound
+   * card no player paces baresip's receive side: its dump holds the first ~100 ms of a call's audio, so
+   * this shows that the far end's audio reached the phone, not that it went on.
+   */
   heardTone(hz: number, windowMs = 500): number {
     const pcm = this.heard()
     const n = Math.min(pcm.length, Math.round((windowMs / 1000) * 8000))
