@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     PORT: String(port),
     SIMULATOR: '0',
     TRUNK_PASSWORD: trunkPassword,
+    SIP_TCP_PORT: '0',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'error',
   })

@@ -7,6 +7,7 @@
 #               from /usr/lib/postgresql/<version>/bin (test/support/postgres.ts)
 #   espeak-ng   text to speech for the IVR's "talk" prompts (server/calls/prompts.ts); the server runs
 #               without it (a chime stands in), the tests check the real speech
+# and, through scripts/ensure-edge-deps.sh, the SIP edge (Kamailio, rtpengine) and baresip.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -22,3 +23,4 @@ if ((${#need[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+bash "$(dirname "$0")/ensure-edge-deps.sh"

@@ -7,7 +7,12 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
-const cc = await startContactCenter({ port: 0, logLevel: 'silent', dataDir: mkdtempSync(path.join(tmpdir(), 'sobot-shots-')) })
+const cc = await startContactCenter({
+  port: 0,
+  sipTcpPort: 0,
+  logLevel: 'silent',
+  dataDir: mkdtempSync(path.join(tmpdir(), 'sobot-shots-')),
+})
 const chromium = await launchChromium()
 try {
   const { page } = await chromium.newPage()

@@ -12,7 +12,7 @@ import { EventGateway } from './cti/gateway'
 import { SessionHub } from './cti/hub'
 import { configFromEnv, type ServerConfig } from './config'
 import { CallControl } from './calls/CallControl'
-import { PhoneBook } from './calls/phones'
+import { PhoneBook, TRUNK_USER } from './calls/phones'
 import { PrivacyNumbers } from './calls/privacy'
 import { CallLog } from './calls/history'
 import { B2bua } from './switch/b2bua'
@@ -93,8 +93,10 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
 
   // The switch: SIP over WebSocket on /sip, a B2BUA anchoring every leg's media.
   const logger = config.logLevel === 'debug' || config.logLevel === 'info' ? consoleLogger('switch') : silentLogger
-  const phones = new PhoneBook(dir, config.sipDomain, config.trunkPassword)
-  const sip = new SipWsServer({ domain: config.sipDomain, credentials: (user) => phones.credentials(user), logger })
+  const phones = new PhoneBook(dir, config.sipDomain, config.trunkRegisters ? config.trunkPassword : undefined)
+  // The trunk that registers (the simulated network) is a gateway known by its credentials.
+  const gateways = [...config.gateways, ...(config.trunkRegisters ? [{ name: TRUNK_USER, username: TRUNK_USER }] : [])]
+  const sip = new SipWsServer({ domain: config.sipDomain, credentials: (user) => phones.credentials(user), gateways, logger })
   phones.bindSip(sip)
   const b2bua = new B2bua({ sip, logger })
   const privacy = new PrivacyNumbers(config.jwtSecret)
@@ -258,6 +260,11 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
     throw err
   })
   webhooks.start()
+  // SIP over TCP from the edges (deploy/edge: Kamailio in front of desk phones and carriers).
+  await sip.listenTcp({ host: config.host, port: config.sipTcpPort, edges: config.sipEdges }).catch(async (err: unknown) => {
+    await app.close().catch(() => {})
+    throw err
+  })
   const port = (app.server.address() as AddressInfo).port
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`
   if (config.simulator) {
@@ -265,7 +272,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
       wsUrl: `${url.replace(/^http/, 'ws')}${SIP_PATH}`,
       domain: config.sipDomain,
       user: 'pstn',
-      password: phones.trunkPassword,
+      password: config.trunkPassword,
       logger,
     })
   }

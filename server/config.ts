@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { DispatcherOptions } from './webhooks/dispatcher'
 import type { RoutingOptions } from './calls/routing'
 import type { TtsMode } from './calls/prompts'
+import { gatewaysFromEnv, type Gateway } from './switch/gateways'
 
 export interface ServerConfig {
   /** 0 picks a free port (tests). */
@@ -28,6 +29,17 @@ export interface ServerConfig {
   simulator: boolean
   /** The PSTN trunk's SIP password (random per start unless set: a gateway in another process needs it). */
   trunkPassword: string
+  /**
+   * Whether the trunk may register and authenticate with trunkPassword (the simulated network does):
+   * in development, or when TRUNK_PASSWORD is set. Otherwise the trunk is a configured gateway only.
+   */
+  trunkRegisters: boolean
+  /** The trunks: configured gateways, trusted by address or TLS certificate (SIP_GATEWAYS). */
+  gateways: Gateway[]
+  /** TCP port where the switch takes SIP from its edges (SIP_TCP_PORT, default 5080; 0 = any free port). */
+  sipTcpPort: number
+  /** The edges the switch trusts, `ip[:port]` of each edge's listener for the switch (SIP_EDGES, default 127.0.0.1:5062). */
+  sipEdges: string[]
   /** Events kept per session for replay after a reconnect. */
   replayBufferEvents: number
   /** Log requests (never tokens). */
@@ -57,6 +69,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     sipDomain: overrides.sipDomain ?? env.SIP_DOMAIN ?? 'cc.local',
     simulator: overrides.simulator ?? (env.SIMULATOR ? env.SIMULATOR !== '0' : mode === 'dev'),
     trunkPassword: overrides.trunkPassword ?? env.TRUNK_PASSWORD ?? randomBytes(16).toString('hex'),
+    trunkRegisters: overrides.trunkRegisters ?? (mode === 'dev' || !!env.TRUNK_PASSWORD),
+    gateways: overrides.gateways ?? gatewaysFromEnv(env.SIP_GATEWAYS),
+    sipTcpPort: overrides.sipTcpPort ?? Number(env.SIP_TCP_PORT ?? 5080),
+    sipEdges:
+      overrides.sipEdges ??
+      (env.SIP_EDGES ?? '127.0.0.1:5062')
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
     replayBufferEvents: overrides.replayBufferEvents ?? Number(env.REPLAY_BUFFER_EVENTS ?? 2000),
     logLevel: overrides.logLevel ?? ((env.LOG_LEVEL as ServerConfig['logLevel']) || 'warn'),
   }

@@ -22,7 +22,7 @@ import {
   type SkillGroup,
 } from '../acd/directory'
 import type { AudioSource } from '../switch/audio'
-import type { B2bua, Call, EndCause } from '../switch/b2bua'
+import type { B2bua, Call, CallLeg, DtmfLogEntry, EndCause } from '../switch/b2bua'
 import { SipError } from '../switch/sipLeg'
 import type { Logger } from '../util/logger'
 import { TRUNK_USER, type PhoneBook } from './phones'
@@ -537,8 +537,27 @@ export class CallControl implements CallContext {
       if (leg.role === 'customer') call.releasedBy ??= 'customer'
       else if (!call.releasedBy && call.parties.some((p) => p.leg === leg && p.state === 'established')) call.releasedBy = 'agent'
     })
+    sw.on('remoteHold', (leg, held) => this.phoneHold(call, leg, held))
+    sw.on('dtmf', (e) => this.relayPhoneDtmf(call, e))
     sw.once('ended', ({ cause }) => this.onEnded(call, cause))
     return call
+  }
+
+  private phoneHold(call: CcCall, leg: CallLeg, held: boolean): void {
+    const party = call.parties.find((p) => p.leg === leg && p.state === 'established')
+    if (!party || held === call.onHold) return
+    if (held) {
+      call.onHold = true
+      call.holdStartedAt = this.now()
+    } else this.endHold(call)
+    this.d.core.setWorkStatus(party.agent, held ? 'hold' : 'retrieve')
+    this.emitCall(held ? 'EventHeld' : 'EventRetrieved', call, party)
+  }
+
+  private relayPhoneDtmf(call: CcCall, e: DtmfLogEntry): void {
+    const party = call.parties.find((p) => p.leg === e.leg && p.state === 'established')
+    const far = party && (this.multiparty.farEnd(call, party) ?? call.sw.customer)
+    if (far && far !== e.leg && far.state === 'answered') far.media.sendDtmf(e.digit).catch(() => undefined)
   }
 
   private onEnded(call: CcCall, cause: EndCause): void {

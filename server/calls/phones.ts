@@ -3,13 +3,15 @@ import { SIP_PATH, type PhoneConfig } from 'sobot-call-sdk/protocol'
 import type { AgentRecord, Directory } from '../acd/directory'
 import type { AgentRuntime } from '../acd/agents'
 import type { SipWsServer } from '../switch/sipWsServer'
+import type { LegOrigin } from '../switch/sipLeg'
 
 /**
  * SIP identities and where each agent's phone is reached. Usernames follow the Stringee guide's
  * `projectId_userId`:
  *   {projectId}_{ext}       the agent's SIP phone (phoneType sip), with the agent's SIP password
  *   {projectId}_web_{ext}   the SDK's web phone (phoneType webrtc), with a password made at login
- *   pstn                    the PSTN gateway trunk (the simulator stands in for it)
+ *   pstn                    the trunk: a configured gateway (server/switch/gateways.ts); in development
+ *                           the simulated network, which registers and authenticates with the trunk password
  *   cust_{token}            a customer phone page (development mode), with a password made for it
  */
 export const TRUNK_USER = 'pstn'
@@ -20,7 +22,8 @@ export class PhoneBook {
   constructor(
     private readonly dir: Directory,
     readonly domain: string,
-    readonly trunkPassword: string,
+    /** The registering trunk's password (development: the simulated network); undefined: no trunk registers. */
+    readonly trunkPassword: string | undefined,
     private sip?: SipWsServer,
   ) {}
 
@@ -115,9 +118,12 @@ export class PhoneBook {
     return !!this.sip && this.sip.lookup(aor).length > 0
   }
 
-  /** Whether a SIP connection is a trunk or a customer page, which may place inbound calls. */
-  mayCallIn(connectionId: string | undefined): boolean {
-    if (!connectionId || !this.sip) return false
-    return this.sip.aorsOf(connectionId).some((aor) => aor === TRUNK_USER || aor.startsWith('cust_'))
+  /**
+   * Whether an INVITE's sender may place a customer's call: a configured gateway, or a customer page
+   * (development). A desk phone or web phone may not, whatever connection or edge it shares with one.
+   */
+  mayCallIn(origin: LegOrigin | undefined): boolean {
+    if (!origin) return false
+    return 'gateway' in origin || origin.user.startsWith('cust_')
   }
 }

@@ -138,7 +138,7 @@ export class Router {
     const { d } = this.cc
     const sip = sw.customer?.sip
     if (!sip) return
-    if (!d.phones.mayCallIn(sip.connectionId)) {
+    if (!d.phones.mayCallIn(sip.origin)) {
       sip.reject(403, 'Forbidden')
       return
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { MusicOnHoldSource, RingbackSource, type AudioSource } from './audio'
-import { MediaLeg, type MediaLegOptions } from './mediaLeg'
+import { MediaLeg, MediaNegotiationError, type MediaLegOptions } from './mediaLeg'
 import { Mixer, type Participant } from './mixer'
 import { Recorder } from './recorder'
 import { includesSend } from './sdp'
@@ -71,6 +71,8 @@ export interface CallEvents {
   bridged: []
   hold: [by: 'server' | 'agent']
   unhold: [by: 'server' | 'agent']
+  /** An agent-side leg's phone put the call on hold (true) or took it off hold (false), by re-INVITE. */
+  remoteHold: [CallLeg, held: boolean]
   dtmf: [DtmfLogEntry]
   legEnded: [CallLeg, reason: string]
   /** The call is ending (nothing is hung up yet): the last moment to tell parties about it. */
@@ -164,7 +166,13 @@ export class Call extends TypedEmitter<CallEvents> {
   async answerCustomer(): Promise<void> {
     const leg = this.customer
     if (!leg || leg.state !== 'offered') return
-    const answer = await leg.media.answer(leg.sip.remoteOffer)
+    let answer: string
+    try {
+      answer = await leg.media.answer(leg.sip.remoteOffer)
+    } catch (e) {
+      if (e instanceof MediaNegotiationError) leg.sip.reject(488, 'Not Acceptable Here')
+      throw e
+    }
     if (leg.state !== 'offered') return // cancelled while we built the answer
     leg.sip.accept(answer)
     this.answered(leg)
@@ -222,17 +230,26 @@ export class Call extends TypedEmitter<CallEvents> {
    */
   private renegotiate(): Promise<void> {
     const run = async (): Promise<void> => {
-      const c = this.customer
-      if (!c || c.state !== 'answered' || this.ended) return
-      const want = this.onHold ? 'sendonly' : 'sendrecv'
-      if (c.media.localDirection === want) return
-      try {
-        const offer = await c.media.createOffer(want)
-        const answer = await c.sip.reinvite(offer)
-        await c.media.acceptAnswer(answer)
-      } catch (e) {
-        this.log.warn(`call ${this.id}: ${want} re-INVITE failed: ${String(e)}`)
-        await c.media.rollback()
+      for (let attempt = 1; ; attempt++) {
+        const c = this.customer
+        if (!c || c.state !== 'answered' || this.ended) return
+        const want = this.onHold ? 'sendonly' : 'sendrecv'
+        if (c.media.localDirection === want) return
+        try {
+          const offer = await c.media.createOffer(want)
+          const answer = await c.sip.reinvite(offer)
+          await c.media.acceptAnswer(answer)
+          return
+        } catch (e) {
+          await c.media.rollback()
+          if (e instanceof SipError && e.status === 491 && attempt < REINVITE_GLARE_ATTEMPTS) {
+            // Glare (RFC 3261 §14.1): both sides re-INVITEd at once. Try again after a random pause.
+            await new Promise<void>((resolve) => this.timer(resolve, glareDelayMs(c.sip.role)))
+            continue
+          }
+          this.log.warn(`call ${this.id}: ${want} re-INVITE failed: ${String(e)}`)
+          return
+        }
       }
     }
     this.reinvites = this.reinvites.then(run, run)
@@ -387,6 +404,12 @@ export class Call extends TypedEmitter<CallEvents> {
       this.onDirection(leg)
       return answer
     }
+    // An offerless re-INVITE (a phone refreshing the session) gets our offer as things stand.
+    sip.onOfferRequest = () => media.createOffer(media.localDirection === 'inactive' ? 'sendonly' : media.localDirection)
+    sip.onLateAnswer = async (sdp) => {
+      await media.acceptAnswer(sdp)
+      this.onDirection(leg)
+    }
     sip.on('ended', (reason) => void this.legEnded(leg, reason))
     sip.on('info', (type, body) => {
       if (!/dtmf-relay/i.test(type)) return
@@ -440,8 +463,13 @@ export class Call extends TypedEmitter<CallEvents> {
     const remoteSends = includesSend(leg.media.remoteDirection)
     const remoteReceives = leg.media.remoteDirection === 'sendrecv' || leg.media.remoteDirection === 'recvonly'
     const agentHolds = !remoteReceives // sendonly or inactive from the agent's phone
-    if (agentHolds && !this.onHold) void this.hold('agent')
-    else if (!agentHolds && remoteSends && this.onHold && this.holdBy === 'agent') void this.unhold('agent')
+    if (agentHolds && !this.onHold) {
+      void this.hold('agent')
+      this.emit('remoteHold', leg, true)
+    } else if (!agentHolds && remoteSends && this.onHold && this.holdBy === 'agent') {
+      void this.unhold('agent')
+      this.emit('remoteHold', leg, false)
+    }
   }
 
   private dtmf(leg: CallLeg, digit: string, via: 'rfc4733' | 'info'): void {
@@ -484,7 +512,8 @@ export class Call extends TypedEmitter<CallEvents> {
     await this.stopRecording().catch((e: unknown) => this.log.warn(`recording: ${String(e)}`))
     const pending: Promise<void>[] = []
     for (const l of this.legs) {
-      if (l.state === 'ended' || l === by) continue
+      // The leg that ended the call is hung up too unless its dialog is over (its media failed, say).
+      if (l.state === 'ended' || l.sip.ended) continue
       // An unanswered inbound customer gets the agent's failure status (486 busy, 480 ...).
       if (l.sip.role === 'uas' && l.state === 'offered') l.sip.reject(status && status >= 400 && status !== 487 ? status : 480)
       else pending.push(l.sip.hangup())
@@ -509,6 +538,14 @@ export class Call extends TypedEmitter<CallEvents> {
     clearTimeout(t)
     this.timers.delete(t)
   }
+}
+
+/** Attempts of one re-INVITE that meets glare (491) before it is given up. */
+const REINVITE_GLARE_ATTEMPTS = 4
+
+/** RFC 3261 §14.1: the owner of the Call-ID (we, for a leg we called) waits 2.1-4 s, the other side 0-2 s. */
+function glareDelayMs(role: 'uac' | 'uas'): number {
+  return role === 'uac' ? 2100 + Math.random() * 1900 : Math.random() * 2000
 }
 
 export interface B2buaOptions {

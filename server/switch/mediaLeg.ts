@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { RTCPeerConnection, RTCRtpCodecParameters, type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket } from 'werift'
 import { FRAME_SAMPLES } from './audio'
-import { decodeUlaw } from './g711'
-import { DtmfReceiver, RtpAudioSender, PCMU_PT, TELEPHONE_EVENT_PT, type DtmfEvent } from './rtp'
-import { audioDirection, includesSend, setDirection, type Direction } from './sdp'
+import { decodeAlaw, decodeUlaw } from './g711'
+import { DtmfReceiver, RtpAudioSender, PCMA_PT, PCMU_PT, TELEPHONE_EVENT_PT, type DtmfEvent } from './rtp'
+import { audioDirection, includesSend, normaliseSdp, offeredAudioCodecs, setDirection, type Direction } from './sdp'
 import { TypedEmitter } from '../util/emitter'
 import { silentLogger, type Logger } from '../util/logger'
 import { withTimeout } from '../util/async'
@@ -57,8 +57,21 @@ export function pcmuCodecs(): RTCRtpCodecParameters[] {
   ]
 }
 
+/** The switch's codecs: PCMU and PCMA (G.711, which the mixer's 8 kHz linear PCM carries), and RFC 4733 events. */
+export function switchCodecs(): RTCRtpCodecParameters[] {
+  const [pcmu, event] = pcmuCodecs()
+  return [pcmu!, new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: PCMA_PT }), event!]
+}
+
+const SUPPORTED_CODECS = ['PCMU', 'PCMA']
+
+/** An offer the switch cannot take (no common codec): answered 488 Not Acceptable Here. */
+export class MediaNegotiationError extends Error {
+  readonly status = 488
+}
+
 /**
- * One call leg's media: a werift RTCPeerConnection with one audio transceiver, PCMU + RFC 4733.
+ * One call leg's media: a werift RTCPeerConnection with one audio transceiver, PCMU or PCMA + RFC 4733.
  * Frames in: `readFrame()` (pull, for the mixer) or the `audio` event. Frames out: `sendFrame()`
  * once per 20 ms tick (the mixer's clock drives the RTP clock, so timestamps are exact).
  */
@@ -97,7 +110,7 @@ export class MediaLeg extends TypedEmitter<MediaLegEvents> {
     this.maxFrames = opts.maxBufferedFrames ?? 6
     this.gatherTimeoutMs = opts.iceGatheringTimeoutMs ?? 5000
     this.pc = new RTCPeerConnection({
-      codecs: { audio: pcmuCodecs(), video: [] },
+      codecs: { audio: switchCodecs(), video: [] },
       headerExtensions: { audio: [], video: [] },
       iceServers: opts.iceServers ?? [],
       iceAdditionalHostAddresses: opts.iceAdditionalHostAddresses ?? ['127.0.0.1'],
@@ -144,12 +157,18 @@ export class MediaLeg extends TypedEmitter<MediaLegEvents> {
   /** Answers an initial offer or a re-offer; returns the complete answer SDP (ICE gathered). */
   async answer(offerSdp: string): Promise<string> {
     this.assertOpen()
-    let offer = offerSdp
+    const codecs = offeredAudioCodecs(offerSdp)
+    if (!codecs.some((c) => SUPPORTED_CODECS.includes(c))) {
+      throw new MediaNegotiationError(
+        `no common codec: offered ${codecs.join(', ') || 'no audio'}, the switch takes ${SUPPORTED_CODECS.join(', ')}`,
+      )
+    }
+    let offer = normaliseSdp(offerSdp)
     this.munged = undefined
     // Trap: werift turns an `inactive` offer into a rejected m-line (port 0). Feed it sendonly,
     // and turn our recvonly answer back into inactive on the wire.
     if (audioDirection(offerSdp) === 'inactive') {
-      offer = setDirection(offerSdp, 'sendonly')
+      offer = setDirection(offer, 'sendonly')
       this.munged = 'inactive'
     }
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer })
@@ -179,7 +198,7 @@ export class MediaLeg extends TypedEmitter<MediaLegEvents> {
   /** Applies the remote answer to our last offer. */
   async acceptAnswer(answerSdp: string): Promise<void> {
     this.assertOpen()
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: answerSdp })
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: normaliseSdp(answerSdp) })
     const remote = audioDirection(answerSdp)
     const local = audioDirection(this.pc.localDescription?.sdp ?? '')
     this.setDirections(andDirection(local, flip(remote)), remote)
@@ -248,7 +267,7 @@ export class MediaLeg extends TypedEmitter<MediaLegEvents> {
 
   private codecs(): { audio?: RTCRtpCodecParameters; event?: RTCRtpCodecParameters } {
     const codecs = this.transceiver.codecs
-    const audio = codecs.find((c) => c.mimeType.toLowerCase() === 'audio/pcmu')
+    const audio = codecs.find((c) => /^audio\/pcm[ua]$/i.test(c.mimeType))
     const event = codecs.find((c) => c.mimeType.toLowerCase() === 'audio/telephone-event' && c.clockRate === 8000)
     return { ...(audio ? { audio } : {}), ...(event ? { event } : {}) }
   }
@@ -276,14 +295,16 @@ export class MediaLeg extends TypedEmitter<MediaLegEvents> {
     this.stats.bytesReceived += rtp.payload.length
     this.stats.firstRtpAt ??= now
     this.stats.lastRtpAt = now
-    const { audio, event } = this.codecs()
+    const { event } = this.codecs()
     const pt = rtp.header.payloadType
     if (event && pt === event.payloadType) {
       this.dtmfIn.handle(rtp.header.timestamp, rtp.payload)
       return
     }
-    if (!audio || pt !== audio.payloadType) return
-    const pcm = decodeUlaw(rtp.payload)
+    // The peer may send any codec of the answer, whichever we send.
+    const codec = this.transceiver.codecs.find((c) => c.payloadType === pt && /^audio\/pcm[ua]$/i.test(c.mimeType))
+    if (!codec) return
+    const pcm = /pcma$/i.test(codec.mimeType) ? decodeAlaw(rtp.payload) : decodeUlaw(rtp.payload)
     this.pushSamples(pcm)
   }
 

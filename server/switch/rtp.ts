@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto'
 import { RtpHeader, RtpPacket, type RTCRtpCodecParameters, type RTCRtpSender } from 'werift'
 import { FRAME_MS, FRAME_SAMPLES } from './audio'
-import { encodeUlaw } from './g711'
+import { encodeAlaw, encodeUlaw } from './g711'
 
 export const PCMU_PT = 0
+export const PCMA_PT = 8
 export const TELEPHONE_EVENT_PT = 101
 
 const DTMF_EVENTS = '0123456789*#ABCD'
@@ -74,7 +75,7 @@ interface DtmfJob {
 }
 
 /**
- * Packetizes 20 ms PCM16 frames as PCMU and interleaves RFC 4733 events, owning the RTP sequence
+ * Packetizes 20 ms PCM16 frames as PCMU or PCMA (the negotiated codec) and interleaves RFC 4733 events, owning the RTP sequence
  * number and timestamp space of one sender (audio and events share SSRC, sequence and clock, as
  * RFC 4733 requires).
  *
@@ -118,7 +119,8 @@ export class RtpAudioSender {
     }
     const { audio } = this.codecs()
     if (!audio) return
-    encodeUlaw(frame, this.payload)
+    if (/pcma$/i.test(audio.mimeType)) encodeAlaw(frame, this.payload)
+    else encodeUlaw(frame, this.payload)
     this.send(audio, this.payload, startTs, this.marker)
     this.marker = false
   }

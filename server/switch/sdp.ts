@@ -72,3 +72,47 @@ export function includesRecv(d: Direction): boolean {
 export function isDirection(s: string): s is Direction {
   return (DIRECTIONS as readonly string[]).includes(s)
 }
+
+/**
+ * What werift needs of an SDP from the SIP world: no `a=rtcp:PORT` (RFC 3605; werift 0.24 throws on
+ * it in ipAddressFromSdp) and an `a=mid` on every m-section (a plain RTP/AVP offer has none, and
+ * werift then fails with "mid not assigned"): a missing mid gets the m-section's index, which is
+ * what werift's own offers use.
+ */
+export function normaliseSdp(sdp: string): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n'
+  const sections: string[][] = [[]]
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) sections.push([])
+    if (/^a=rtcp:/.test(line)) continue
+    sections[sections.length - 1]!.push(line)
+  }
+  const out: string[] = [...sections[0]!]
+  sections.slice(1).forEach((lines, i) => {
+    if (!lines.some((l) => l.startsWith('a=mid:'))) {
+      const end = lines.length && lines[lines.length - 1] === '' ? lines.length - 1 : lines.length
+      lines.splice(end, 0, `a=mid:${i}`)
+    }
+    out.push(...lines)
+  })
+  return out.join(eol)
+}
+
+/** The audio codecs an SDP's first audio m-section offers, as upper-case encoding names (PCMU, PCMA, G722, ...). */
+export function offeredAudioCodecs(sdp: string): string[] {
+  const lines = sdp.split(/\r?\n/)
+  const m = lines.findIndex((l) => l.startsWith('m=audio'))
+  if (m < 0) return []
+  const pts = lines[m]!.split(' ').slice(3)
+  const names = new Map<string, string>([
+    ['0', 'PCMU'],
+    ['8', 'PCMA'],
+    ['9', 'G722'],
+  ])
+  for (const l of lines.slice(m + 1)) {
+    if (l.startsWith('m=')) break
+    const r = /^a=rtpmap:(\d+)\s+([^/\s]+)/.exec(l)
+    if (r) names.set(r[1]!, r[2]!.toUpperCase())
+  }
+  return pts.map((pt) => names.get(pt) ?? `PT${pt}`)
+}

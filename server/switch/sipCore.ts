@@ -16,7 +16,12 @@ import {
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../util/logger'
 
+/** What a call leg handles in and around its dialog (INFO carries DTMF). */
 export const ALLOW = 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO'
+/** What the switch answers outside a dialog: the registrar too. */
+export const ALLOW_OUTSIDE_DIALOG = 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER'
+/** Every other method gets 405 (sip.js's core would accept a MESSAGE or NOTIFY it does not handle). */
+export const HANDLED_METHODS: readonly string[] = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'REGISTER']
 
 export function sdpBody(sdp: string): Body {
   return { contentDisposition: 'session', contentType: 'application/sdp', content: sdp }
@@ -40,8 +45,9 @@ export function sipLoggerFactory(log: Logger): LoggerFactory {
   return f
 }
 
-export function makeContact(user: string, host: string): Contact {
-  const uri = new URI('sip', user, host, undefined, { transport: 'ws' })
+export function makeContact(user: string, host: string, transport: 'WS' | 'TCP' = 'WS'): Contact {
+  const [name, port] = host.split(':')
+  const uri = new URI('sip', user, name!, port ? Number(port) : undefined, { transport: transport.toLowerCase() })
   return {
     pubGruu: undefined,
     tempGruu: undefined,
@@ -58,6 +64,8 @@ export interface CoreParams {
   loggerFactory: LoggerFactory
   displayName?: string
   userAgent?: string
+  /** Route set of out-of-dialog requests (the Path of a phone behind an edge). */
+  routeSet?: string[]
 }
 
 /**
@@ -72,7 +80,7 @@ export function createCore(p: CoreParams, delegate: UserAgentCoreDelegate = {}):
     displayName: p.displayName ?? '',
     loggerFactory: p.loggerFactory,
     hackViaTcp: false,
-    routeSet: [],
+    routeSet: p.routeSet ?? [],
     sipjsId: randomToken(5),
     supportedOptionTags: [],
     supportedOptionTagsResponse: [],

@@ -33,6 +33,9 @@ export interface SipLegEvents {
   ended: [reason: string]
 }
 
+/** Who an inbound leg comes from: a configured gateway (a customer's call), or an authenticated SIP user. */
+export type LegOrigin = { gateway: string } | { user: string }
+
 export class SipError extends Error {
   constructor(
     readonly status: number,
@@ -54,6 +57,10 @@ export class SipLeg extends TypedEmitter<SipLegEvents> {
   state: SipLegState
   /** Answers a remote re-offer (returns our answer SDP). Unset = 488. */
   onReoffer: ((offerSdp: string) => Promise<string>) | undefined
+  /** Makes our offer for a re-INVITE without SDP (RFC 3261 §14.2: the offer goes in the 200, the answer in the ACK). */
+  onOfferRequest: (() => Promise<string>) | undefined
+  /** Takes the answer the ACK carried to such an offer. */
+  onLateAnswer: ((answerSdp: string) => Promise<void>) | undefined
   /** UAS: the initial INVITE; UAC: undefined. */
   readonly request: IncomingRequestMessage | undefined
   private readonly core: UserAgentCore
@@ -64,6 +71,7 @@ export class SipLeg extends TypedEmitter<SipLegEvents> {
   private uac: OutgoingInviteRequest | undefined
   private session: Session | undefined
   private cancelRequested = false
+  private awaitingAnswer = false
   private endedBecause: string | undefined
   private timers = new Set<NodeJS.Timeout>()
 
@@ -90,8 +98,10 @@ export class SipLeg extends TypedEmitter<SipLegEvents> {
     this.connectionId = p.connectionId
   }
 
-  /** The WebSocket connection the dialog runs over (to tell a trunk from a phone). */
+  /** The connection the dialog began on. */
   readonly connectionId: string | undefined
+  /** UAS: who sent the INVITE, as the switch established it (set before the `invite` event). */
+  origin: LegOrigin | undefined
 
   get ended(): boolean {
     return this.state === 'terminated'
@@ -139,9 +149,9 @@ export class SipLeg extends TypedEmitter<SipLegEvents> {
   }
 
   /** UAS: final error response. */
-  reject(statusCode = 480, reasonPhrase?: string): void {
+  reject(statusCode = 480, reasonPhrase?: string, extraHeaders?: string[]): void {
     if (!this.uas || (this.state !== 'offered' && this.state !== 'early')) return
-    this.uas.reject({ statusCode, ...(reasonPhrase ? { reasonPhrase } : {}) })
+    this.uas.reject({ statusCode, ...(reasonPhrase ? { reasonPhrase } : {}), ...(extraHeaders ? { extraHeaders } : {}) })
     this.end(`rejected-${statusCode}`)
   }
 
@@ -264,7 +274,14 @@ export class SipLeg extends TypedEmitter<SipLegEvents> {
   private bindSession(session: Session): void {
     this.session = session
     session.delegate = {
-      onAck: () => {
+      onAck: (ack) => {
+        const answer = this.awaitingAnswer ? getBody(ack.message)?.content : undefined
+        if (this.awaitingAnswer) {
+          this.awaitingAnswer = false
+          const take = this.onLateAnswer
+          if (answer && take) take(answer).catch((e: unknown) => this.log.warn(`leg ${this.callId}: answer in ACK failed: ${String(e)}`))
+          else this.log.warn(`leg ${this.callId}: ACK without the answer to our offer`)
+        }
         this.emit('confirmed')
       },
       onAckTimeout: () => {
@@ -285,7 +302,25 @@ export class SipLeg extends TypedEmitter<SipLegEvents> {
       onInvite: (req) => {
         const b = getBody(req.message)
         const handler = this.onReoffer
-        if (!b || !handler) {
+        if (!b) {
+          const offer = this.onOfferRequest
+          if (!offer) {
+            req.reject({ statusCode: 488 })
+            return
+          }
+          offer().then(
+            (sdp) => {
+              this.awaitingAnswer = true
+              req.accept({ statusCode: 200, body: sdpBody(sdp), extraHeaders: [this.contactHeader, ALLOW] })
+            },
+            (e: unknown) => {
+              this.log.warn(`leg ${this.callId}: offer for an offerless re-INVITE failed: ${String(e)}`)
+              req.reject({ statusCode: 488 })
+            },
+          )
+          return
+        }
+        if (!handler) {
           req.reject({ statusCode: 488 })
           return
         }

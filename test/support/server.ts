@@ -23,6 +23,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   try {
     cc = await startContactCenter({
       port: 0,
+      sipTcpPort: 0,
       host: '127.0.0.1',
       logLevel: 'silent',
       ...overrides,
