@@ -15,6 +15,11 @@ import type { AudioDevice, PhoneConfig, PhoneOptions, PhoneStats, PhoneStatus, W
 /** How often EventJanusLatency is reported during a call. */
 export const STATS_INTERVAL_MS = 5_000
 export const REGISTER_TIMEOUT_MS = 10_000
+/**
+ * answer() right after EventRinging may come before the phone's INVITE (the event and the INVITE
+ * travel on different sockets): it waits this long for the phone to start ringing.
+ */
+export const ANSWER_WAIT_MS = 5_000
 
 function mediaError(err: unknown): SobotError {
   const name = (err as { name?: string } | null)?.name
@@ -118,6 +123,8 @@ export class WebPhone implements WebPhoneLike {
   private registered = false
   private closed = false
   private inputDeviceId: string | undefined
+  /** answer() calls waiting for the INVITE: each is settled by the next incoming call, its timer or close(). */
+  private readonly ringWaiters = new Set<(err?: SobotError) => void>()
   /** The CTI call of the ringing or active session. */
   callID: string | undefined
 
@@ -194,6 +201,7 @@ export class WebPhone implements WebPhoneLike {
     }
     this.callID = request.getHeader(SIP_CALL_ID_HEADER) || undefined
     this.adopt(session)
+    for (const wake of [...this.ringWaiters]) wake()
     if (request.getHeader(SIP_AUTO_ANSWER_HEADER) === 'true') void this.answer().catch(() => session.terminate({ status_code: 480 }))
     else if (this.opts.ringtone !== false) this.ring.start()
   }
@@ -226,7 +234,8 @@ export class WebPhone implements WebPhoneLike {
   }
 
   /** Answers the ringing call with the chosen microphone. */
-  async answer(): Promise<void> {
+  async answer(waitMs = ANSWER_WAIT_MS): Promise<void> {
+    if (!this.ringing) await this.untilRinging(waitMs)
     const session = this.session
     if (!session || !session.isInProgress() || session.direction !== 'incoming')
       throw new SobotError('NO_ACTIVE_CALL', 'The web phone is not ringing.')
@@ -238,6 +247,23 @@ export class WebPhone implements WebPhoneLike {
     this.stream = stream
     this.ring.stop()
     session.answer({ mediaStream: stream, pcConfig: { iceServers: this.cfg.iceServers ?? [] } })
+  }
+
+  private untilRinging(waitMs: number): Promise<void> {
+    if (this.closed) return Promise.reject(new SobotError('NO_ACTIVE_CALL', 'The web phone is closed.'))
+    return new Promise((resolve, reject) => {
+      const done = (err?: SobotError): void => {
+        clearTimeout(timer)
+        this.ringWaiters.delete(done)
+        if (err) reject(err)
+        else resolve()
+      }
+      const timer = setTimeout(
+        () => done(new SobotError('NO_ACTIVE_CALL', `The web phone is not ringing (no call reached it within ${waitMs} ms).`)),
+        waitMs,
+      )
+      this.ringWaiters.add(done)
+    })
   }
 
   /** Places a call (the customer phone page uses this; agents call through makeCall). */
@@ -368,6 +394,7 @@ export class WebPhone implements WebPhoneLike {
   close(): void {
     if (this.closed) return
     this.closed = true
+    for (const wake of [...this.ringWaiters]) wake(new SobotError('NO_ACTIVE_CALL', 'The web phone was closed.'))
     this.stopStats()
     this.ring.close()
     try {
