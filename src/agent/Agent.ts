@@ -24,7 +24,7 @@ import {
   parseReasonCode,
   reqString,
 } from '../model/validate'
-import { LOGIN_FORBIDDEN_IN, LOGOUT_ALLOWED_IN } from '../model/workStatus'
+import { isOnCall, LOGIN_FORBIDDEN_IN, LOGOUT_ALLOWED_IN } from '../model/workStatus'
 import { claimOwnership, TabMember, TabOwner, tabsSupported, type SharedState } from '../tabs/TabBridge'
 import type { AudioDevice, PhoneConfig, PhoneModule, PhoneStatus, WebPhoneLike } from '../phone/types'
 import { reportListenerError, settle, type Callbacks } from './adapter'
@@ -84,6 +84,14 @@ export interface AgentOptions {
    * does its own processing. The browser's defaults apply to what is not named.
    */
   audioConstraints?: MediaTrackConstraints
+  /**
+   * While a call is active (dialling, talking, on hold, consulting, in a conference, listening in),
+   * leaving or reloading the page asks first, with a `beforeunload` listener that is there only
+   * during the call. `true`: the browser's own question; a string: the message, where a browser still
+   * shows the page's (most show their own text). Default off. If the page goes anyway, the web
+   * phone's call ends with it (see the README, "Leaving the page").
+   */
+  closeProtection?: boolean | string
 }
 
 type Lifecycle = 'new' | 'initializing' | 'online' | 'offline' | 'destroyed'
@@ -128,6 +136,9 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions = {}) {
     this.options = { ...options }
+    const cp = this.options.closeProtection
+    if (cp !== undefined && typeof cp !== 'boolean' && typeof cp !== 'string')
+      throw new SobotError('INVALID_PARAMETER', 'closeProtection: true, false or the message to show.')
   }
 
   /** The agent's state as the SDK last learned it from the server. */
@@ -276,7 +287,9 @@ export class Agent {
           workStatusInfo: init.workStatusInfo,
         } as AnySobotEvent)
       }
+      this.snap = { ...this.snap, isSupervisor: init.isSupervisor === true }
       this.session = session
+      this.guardUnload()
       await sock.connect()
       if (this.session !== session) throw new SobotError('SESSION_OFFLINE')
       if (tabKey) {
@@ -293,6 +306,7 @@ export class Agent {
       socket?.close()
       commands.dispose(new SobotError('SESSION_OFFLINE'))
       if (session && this.session === session) this.session = undefined
+      this.guardUnload()
       throw e
     }
   }
@@ -320,6 +334,7 @@ export class Agent {
     }
     this.initArgs = args
     this.isMember = true
+    this.guardUnload()
   }
 
   private initArgs: InitArgs | undefined
@@ -347,6 +362,7 @@ export class Agent {
   private deliver(ev: AnySobotEvent): void {
     this.snap = applyEvent(this.snap, ev)
     if (ev.messageID === 'EventAgentLogout') this.stopPhone()
+    this.guardUnload()
     this.emit(ev)
     this.tabOwner?.broadcast(ev)
     if (ev.messageID === 'EventAgentConnectionChanged' && this.isMember && this.session) {
@@ -374,6 +390,7 @@ export class Agent {
     this.session = undefined
     this.life = 'destroyed'
     s?.close(new SobotError('DESTROYED'))
+    this.guardUnload()
     this.stopPhone()
     this.releaseTabs?.()
     this.releaseTabs = undefined
@@ -814,6 +831,35 @@ export class Agent {
     // Announced before closing, so that the other tabs hear it over the still-open channel.
     if (announce) this.emitLocal('EventAgentConnectionChanged', { reason })
     s.close(new SobotError('SESSION_OFFLINE'))
+    this.guardUnload()
+  }
+
+  /** closeProtection's beforeunload listener, kept while a call is active so that it is removed by reference. */
+  private unloadGuard: ((e: Event) => string) | undefined
+
+  /**
+   * Adds or removes closeProtection's listener to match the call state. A ringing call is not
+   * protected (another agent can take it), nor a tab that drives another tab's session (the call is
+   * in that tab's web phone).
+   */
+  private guardUnload(): void {
+    const win = (globalThis as { window?: Pick<Window, 'addEventListener' | 'removeEventListener'> }).window
+    const cp = this.options.closeProtection
+    const ws = this.snap.workStatus
+    const want = !!cp && !!win && !!this.session && !this.isMember && ws !== 'calling' && isOnCall(ws)
+    if (want && !this.unloadGuard) {
+      const message = typeof cp === 'string' ? cp : 'A call is in progress. Leaving this page ends it.'
+      this.unloadGuard = (e) => {
+        e.preventDefault()
+        // Older browsers ask only when returnValue is set.
+        ;(e as BeforeUnloadEvent).returnValue = message
+        return message
+      }
+      win!.addEventListener('beforeunload', this.unloadGuard)
+    } else if (!want && this.unloadGuard) {
+      win?.removeEventListener('beforeunload', this.unloadGuard)
+      this.unloadGuard = undefined
+    }
   }
 
   /** Events the SDK makes itself (not from the server) get the same envelope. */
