@@ -720,11 +720,12 @@ interface AgentOptions {
      */
     audioConstraints?: MediaTrackConstraints;
     /**
-     * While a call is active (dialling, talking, on hold, consulting, in a conference, listening in),
-     * leaving or reloading the page asks first, with a `beforeunload` listener that is there only
-     * during the call. `true`: the browser's own question; a string: the message, where a browser still
-     * shows the page's (most show their own text). Default off. If the page goes anyway, the web
-     * phone's call ends with it (see the README, "Leaving the page").
+     * While a call is active on the web phone (dialling, talking, on hold, consulting, in a conference,
+     * listening in), leaving or reloading the page asks first, with a `beforeunload` listener that is
+     * there only during the call. `true`: the browser's own question; a string: the message, where a
+     * browser still shows the page's (most show their own text). Default off. If the page goes anyway,
+     * the call ends with the web phone (see the README, "Leaving the page"); a SIP phone's or mobile's
+     * call does not, so those do not ask.
      */
     closeProtection?: boolean | string;
 }
@@ -867,7 +868,7 @@ declare class Agent$1 {
     /**
      * Adds or removes closeProtection's listener to match the call state. A ringing call is not
      * protected (another agent can take it), nor a tab that drives another tab's session (the call is
-     * in that tab's web phone).
+     * in that tab's web phone), nor a call on a SIP phone or mobile (it outlives the page).
      */
     private guardUnload;
     /** Events the SDK makes itself (not from the server) get the same envelope. */

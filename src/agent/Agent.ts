@@ -85,11 +85,12 @@ export interface AgentOptions {
    */
   audioConstraints?: MediaTrackConstraints
   /**
-   * While a call is active (dialling, talking, on hold, consulting, in a conference, listening in),
-   * leaving or reloading the page asks first, with a `beforeunload` listener that is there only
-   * during the call. `true`: the browser's own question; a string: the message, where a browser still
-   * shows the page's (most show their own text). Default off. If the page goes anyway, the web
-   * phone's call ends with it (see the README, "Leaving the page").
+   * While a call is active on the web phone (dialling, talking, on hold, consulting, in a conference,
+   * listening in), leaving or reloading the page asks first, with a `beforeunload` listener that is
+   * there only during the call. `true`: the browser's own question; a string: the message, where a
+   * browser still shows the page's (most show their own text). Default off. If the page goes anyway,
+   * the call ends with the web phone (see the README, "Leaving the page"); a SIP phone's or mobile's
+   * call does not, so those do not ask.
    */
   closeProtection?: boolean | string
 }
@@ -840,13 +841,13 @@ export class Agent {
   /**
    * Adds or removes closeProtection's listener to match the call state. A ringing call is not
    * protected (another agent can take it), nor a tab that drives another tab's session (the call is
-   * in that tab's web phone).
+   * in that tab's web phone), nor a call on a SIP phone or mobile (it outlives the page).
    */
   private guardUnload(): void {
     const win = (globalThis as { window?: Pick<Window, 'addEventListener' | 'removeEventListener'> }).window
     const cp = this.options.closeProtection
     const ws = this.snap.workStatus
-    const want = !!cp && !!win && !!this.session && !this.isMember && ws !== 'calling' && isOnCall(ws)
+    const want = !!cp && !!win && !!this.session && !this.isMember && this.snap.phoneType === 'webrtc' && ws !== 'calling' && isOnCall(ws)
     if (want && !this.unloadGuard) {
       const message = typeof cp === 'string' ? cp : 'A call is in progress. Leaving this page ends it.'
       this.unloadGuard = (e) => {

@@ -272,7 +272,7 @@ describe('closeProtection and the snapshot of calls', () => {
     const add = vi.spyOn(window, 'addEventListener')
     const remove = vi.spyOn(window, 'removeEventListener')
     const agent = await withOptions({ closeProtection: 'A customer is on the line.' })
-    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready' })
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', phoneType: 'webrtc' })
     push({ messageID: 'EventRinging', workStatus: 'calling', callID: 'c1', callType: 'Inbound' })
     // Ringing is not protected: another agent can take the call.
     expect(guards(add)).toHaveLength(0)
@@ -299,15 +299,25 @@ describe('closeProtection and the snapshot of calls', () => {
     expect(beforeUnload().defaultPrevented).toBe(false)
   })
 
-  it('is off by default, gives up when the session goes offline, and refuses a bad option', async () => {
+  it('is off by default and for calls on a SIP phone, gives up when the session goes offline, and refuses a bad option', async () => {
     const add = vi.spyOn(window, 'addEventListener')
     const plain = await withOptions({})
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', phoneType: 'webrtc' })
     push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1', callType: 'Inbound' })
     expect(guards(add)).toHaveLength(0)
     plain.destroy()
 
+    // A SIP phone's call outlives the page: nothing to ask.
+    FakeSocket.reset()
+    const sip = await withOptions({ closeProtection: true })
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', phoneType: 'sip' })
+    push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1', callType: 'Inbound' })
+    expect(guards(add)).toHaveLength(0)
+    sip.destroy()
+
     FakeSocket.reset()
     const agent = await withOptions({ closeProtection: true })
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', phoneType: 'webrtc' })
     push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1', callType: 'Inbound' })
     const e = beforeUnload()
     expect(e.defaultPrevented).toBe(true)
