@@ -338,6 +338,7 @@ function render() {
     view.holdSince = 0
     view.muted = false
     view.party = ''
+    view.consulted = ''
     if (view.quality) {
       view.quality = ''
       $('quality').textContent = 'Call quality shows during calls.'
@@ -357,17 +358,14 @@ function render() {
     $('inKind').textContent = kindText
     $('inNumber').textContent = ringing.otherDN || 'Unknown number'
     const queue = view.queues[ringing.callID]
-    $('inQueue').textContent = queue
-      ? `${queue} queue`
-      : ringing.callType === 'Consult' && ringing.thirdDN
-        ? `About customer ${ringing.thirdDN}`
-        : `${ringing.callType} call`
+    const about = ringing.callType === 'Consult' && ringing.thirdDN ? `about customer ${ringing.thirdDN}` : ''
+    $('inQueue').textContent = [queue && `${queue} queue`, about].filter(Boolean).join(' · ') || `${ringing.callType} call`
     $('inWhere').textContent = s.phoneType === 'webrtc' ? 'Ringing' : `Ringing on ${PHONES[s.phoneType] ?? 'your phone'}`
     document.title = `☎ ${ringing.otherDN} · Agent desktop`
   } else document.title = 'Agent desktop · Sobot call SDK demo'
 
   // The call.
-  const c = s?.calls.find((x) => x !== consultOf(s)) ?? undefined
+  const c = s?.calls.find((x) => x !== consultOf(s))
   const shown = c && !(ringing && c === ringing) ? c : undefined
   $('callCard').classList.toggle('active', !!shown)
   $('callNumber').textContent = shown ? shown.otherDN || 'Unknown number' : ringing ? 'Incoming call' : 'No call'

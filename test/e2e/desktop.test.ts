@@ -35,6 +35,11 @@ const enabled = (): Promise<string[]> =>
       .map((b) => b.id)
       .sort(),
   )
+/** Inputs and selects without a label (a visible one or one for screen readers). */
+const unlabelled = (p: Page): Promise<string[]> =>
+  p.$$eval('input, select', (els) =>
+    (els as HTMLInputElement[]).filter((e) => !e.labels?.length && !e.getAttribute('aria-label')).map((e) => e.id),
+  )
 /** The events the desktop listed, oldest first. */
 const events = (): Promise<string[]> => page.$$eval('#events li.event b', (els) => els.map((e) => e.textContent ?? '').reverse())
 const sdkState = (): Promise<{ workStatus: string; calls: { callID: string; established: boolean }[] }> =>
@@ -89,6 +94,8 @@ describe('the demo agent desktop in Chromium', () => {
     expect(await page.isVisible('#supervisor')).toBe(false) // agents see no supervisor panel
     expect(await page.isVisible('#phoneCard')).toBe(true)
     expect(await enabled()).toEqual(['btnCall', 'btnSignOut'])
+    expect(await unlabelled(page)).toEqual([])
+    expect(await page.$eval('#log', (d) => (d as HTMLDetailsElement).open)).toBe(false) // the event log folds away
 
     // A customer calls the sales line: the banner, the ringtone, a ringing timer.
     const net = cc.network!.callIn('QU_SALES', '13900001234')
@@ -281,5 +288,6 @@ describe('the demo agent desktop in Chromium', () => {
     )
     expect(on).toEqual(['Make ready', 'Make not ready', 'Sign out agent', 'Listen'])
     expect(await sup.textContent('#agentName')).toBe('Sam Supervisor')
+    expect(await unlabelled(sup)).toEqual([])
   })
 })
