@@ -2,7 +2,9 @@
 //  - dist/index.js (+ index.d.ts): the ES module; the web phone is a chunk loaded on demand, and
 //    dependencies (eventemitter3, mitt, jssip) are left to the user's bundler;
 //  - dist/sobot-call-sdk.js: the minified script-tag file defining window.SobotClient, self-contained;
-//  - dist/sobot-call-sdk-phone.js: the script tag's web phone (JsSIP inside), loaded on demand.
+//  - dist/sobot-call-sdk-phone.js: the script tag's web phone (JsSIP inside), loaded on demand;
+//  - dist/protocol.js (+ protocol.d.ts): `sobot-call-sdk/protocol`, the contract a contact center
+//    imports (commands, wire, errors, events, state tables, parsers), self-contained and pure.
 import typescript from '@rollup/plugin-typescript'
 import resolve from '@rollup/plugin-node-resolve'
 import commonjs from '@rollup/plugin-commonjs'
@@ -21,6 +23,9 @@ export default [
   {
     input: 'src/index.ts',
     external,
+    // The phone chunk imports what it shares with the entry (the contract's SIP header names) from
+    // the entry itself, instead of splitting the SDK into one more chunk.
+    preserveEntrySignatures: 'allow-extension',
     output: { dir: 'dist', format: 'es', entryFileNames: 'index.js', chunkFileNames: 'chunks/[name]-[hash].js', banner, sourcemap: true },
     plugins: [ts()],
   },
@@ -40,8 +45,18 @@ export default [
     plugins: [resolve({ browser: true, preferBuiltins: false }), commonjs(), json(), ts(), min()],
   },
   {
+    input: 'src/protocol/index.ts',
+    output: { file: 'dist/protocol.js', format: 'es', banner: `/*! ${pkg.name} ${pkg.version} protocol | MIT */`, sourcemap: true },
+    plugins: [ts()],
+  },
+  {
     input: 'src/index.ts',
     output: { file: 'dist/index.d.ts', format: 'es' },
+    plugins: [dts({ tsconfig: './tsconfig.build.json' })],
+  },
+  {
+    input: 'src/protocol/index.ts',
+    output: { file: 'dist/protocol.d.ts', format: 'es' },
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
   },
 ]

@@ -1,7 +1,8 @@
 // Screenshots of the demo for the README: the agent desktop's come from its end-to-end test (which
 // writes them when SCREENSHOT_DIR is set: ringing, talking, consult, after-call work), the customer
-// phone page's from here. Run inside a loopback-only namespace:
-//   unshare -n sh -c 'ip link set lo up && npx tsx scripts/screenshots.ts'
+// phone page's from here. Run inside a loopback-only namespace (the condition resolves
+// sobot-call-sdk/protocol to its source):
+//   unshare -n sh -c 'ip link set lo up && npx tsx --conditions=sobot-source scripts/screenshots.ts'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -3,9 +3,7 @@ import fastifyStatic from '@fastify/static'
 import path from 'node:path'
 import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { SobotError } from '../src/errors'
-import { EVENTS_PATH } from '../src/cti/protocol'
-import { optString, parseAgentType, reqString } from '../src/model/validate'
+import { EVENTS_PATH, optString, parseAgentType, reqString, SIP_PATH, SobotError } from 'sobot-call-sdk/protocol'
 import { AgentCore } from './acd/agents'
 import { Directory } from './acd/directory'
 import { TokenService } from './auth/tokens'
@@ -135,52 +133,50 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   persistAgentChanges(core, store.config, app.log)
   sip.on('registered', () => calls.onAvailable())
 
+  // The commands of the contract (sobot-call-sdk/protocol's CommandMap), each by name; the router
+  // parses every body with the command's parser before its handler runs.
   const router = new CommandRouter(tokens, dir, hub, core)
-  for (const name of ['login', 'logout', 'ready', 'notReady', 'resetLogout', 'forceLogout', 'forceBusy', 'forceReady'] as const) {
-    router.register(name, (c, body) => core[name](c, body))
-  }
-  for (const name of [
-    'queryStates',
-    'queryPhoneType',
-    'queryUnusedExts',
-    'queryAgentJoinedQueues',
-    'queryAgentLoginInfo',
-    'queryAgentCanJoinedInfo',
-  ] as const) {
-    router.register(name, (c, body) => core[name](c, body))
-  }
-  for (const name of [
-    'makeCall',
-    'rejectCall',
-    'hangup',
-    'holdCall',
-    'retrieveCall',
-    'muteCall',
-    'unmute',
-    'sendDtmf',
-    'delayACW',
-    'completeACW',
-    'completeACWToBusy',
-  ] as const) {
-    router.register(name, (c, body) => calls[name](c, body))
-  }
+  // Login group and supervisor operations (server/acd/agents.ts).
+  router.register('login', (c, p) => core.login(c, p))
+  router.register('logout', (c) => core.logout(c))
+  router.register('ready', (c) => core.ready(c))
+  router.register('notReady', (c, p) => core.notReady(c, p))
+  router.register('resetLogout', (c) => core.resetLogout(c))
+  router.register('forceLogout', (c, p) => core.forceLogout(c, p))
+  router.register('forceBusy', (c, p) => core.forceBusy(c, p))
+  router.register('forceReady', (c, p) => core.forceReady(c, p))
+  router.register('queryStates', () => core.queryStates())
+  router.register('queryPhoneType', (c) => core.queryPhoneType(c))
+  router.register('queryUnusedExts', (c, p) => core.queryUnusedExts(c, p))
+  router.register('queryAgentJoinedQueues', (c) => core.queryAgentJoinedQueues(c))
+  router.register('queryAgentLoginInfo', (c) => core.queryAgentLoginInfo(c))
+  router.register('queryAgentCanJoinedInfo', (c) => core.queryAgentCanJoinedInfo(c))
+  // Calls and after-call work (server/calls/CallControl.ts).
+  router.register('makeCall', (c, p) => calls.makeCall(c, p))
+  router.register('rejectCall', (c) => calls.rejectCall(c))
+  router.register('hangup', (c) => calls.hangup(c))
+  router.register('holdCall', (c) => calls.holdCall(c))
+  router.register('retrieveCall', (c) => calls.retrieveCall(c))
+  router.register('muteCall', (c) => calls.muteCall(c))
+  router.register('unmute', (c) => calls.unmute(c))
+  router.register('sendDtmf', (c, p) => calls.sendDtmf(c, p))
+  router.register('delayACW', (c, p) => calls.delayACW(c, p))
+  router.register('completeACW', (c) => calls.completeACW(c))
+  router.register('completeACWToBusy', (c) => calls.completeACWToBusy(c))
   // Transfers, consults, conferences, supervision, the satisfaction survey (server/calls/multiparty.ts).
-  for (const name of [
-    'singleTransfer',
-    'initiateConsult',
-    'cancelConsult',
-    'retrieveConsult',
-    'consultTransfer',
-    'consultConference',
-    'sendSatisfy',
-    'observe',
-    'bargeIn',
-    'intercept',
-  ] as const) {
-    router.register(name, (c, body) => calls.multiparty[name](c, body))
-  }
-  router.register('queryQueues', (c, body) => {
-    const filter = (optString('queue', body.queue, 64) ?? '').toLowerCase()
+  router.register('singleTransfer', (c, p) => calls.multiparty.singleTransfer(c, p))
+  router.register('initiateConsult', (c, p) => calls.multiparty.initiateConsult(c, p))
+  router.register('cancelConsult', (c) => calls.multiparty.cancelConsult(c))
+  router.register('retrieveConsult', (c) => calls.multiparty.retrieveConsult(c))
+  router.register('consultTransfer', (c) => calls.multiparty.consultTransfer(c))
+  router.register('consultConference', (c) => calls.multiparty.consultConference(c))
+  router.register('sendSatisfy', (c) => calls.multiparty.sendSatisfy(c))
+  router.register('observe', (c, p) => calls.multiparty.observe(c, p))
+  router.register('bargeIn', (c, p) => calls.multiparty.bargeIn(c, p))
+  router.register('intercept', (c, p) => calls.multiparty.intercept(c, p))
+  // Queues, agents and outbound routes.
+  router.register('queryQueues', (c, p) => {
+    const filter = p.queue.toLowerCase()
     const queues = [...dir.queues.values()]
       .filter((q) => q.companyId === c.agent.companyId && (q.id.toLowerCase().includes(filter) || q.name.toLowerCase().includes(filter)))
       .map((q) => ({
@@ -205,9 +201,9 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
       .agentQueues(c.agent.uuid)
       .map(({ queue }) => ({ queueID: queue.id, queueName: queue.name, count: calls.waitingCount(queue.id) })),
   }))
-  router.register('queryAgents', (c, body) => queryAgents(dir, core, c, body))
+  router.register('queryAgents', (c, p) => queryAgents(dir, core, c, p))
   router.register('queryRoutes', (c) => outbound.queryRoutes(c))
-  router.register('setRoute', (c, body) => outbound.setRoute(c, body))
+  router.register('setRoute', (c, p) => outbound.setRoute(c, p))
   // EventTierAdded / EventTierRemoved after configuration changes that change an agent's skill groups.
   const tiers = new TierNotifier(dir, core)
   store.config.onChanged = () => tiers.refresh()
@@ -218,7 +214,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   app.server.on('upgrade', (req, socket, head) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname
     if (pathname === EVENTS_PATH) gateway.handleUpgrade(req, socket, head)
-    else if (pathname === '/sip') sip.handleUpgrade(req, socket, head)
+    else if (pathname === SIP_PATH) sip.handleUpgrade(req, socket, head)
     else socket.destroy()
   })
 
@@ -266,7 +262,7 @@ export async function startContactCenter(overrides: Partial<ServerConfig> = {}):
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`
   if (config.simulator) {
     network = await TelephoneNetwork.start({
-      wsUrl: `${url.replace(/^http/, 'ws')}/sip`,
+      wsUrl: `${url.replace(/^http/, 'ws')}${SIP_PATH}`,
       domain: config.sipDomain,
       user: 'pstn',
       password: phones.trunkPassword,

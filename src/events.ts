@@ -159,7 +159,8 @@ export interface LatencyEvent extends EventEnvelope {
   ctiPing?: number
 }
 
-export interface SobotEventMap {
+/** Each event's payload by its name; SobotEventMap adds the name itself as the literal messageID. */
+export interface SobotEventPayloads {
   EventAgentRegainStatus: RegainStatusEvent
   EventAgentConnectionChanged: ConnectionChangedEvent
   EventAgentLogin: AgentEvent
@@ -189,7 +190,12 @@ export interface SobotEventMap {
   EventJanusLatency: LatencyEvent
 }
 
-export type SobotEventName = keyof SobotEventMap
+export type SobotEventName = keyof SobotEventPayloads
+
+/** Every event by its name, `messageID` being that name: `SobotEventMap['EventRinging']['messageID']` is `'EventRinging'`. */
+export type SobotEventMap = { [K in SobotEventName]: SobotEventPayloads[K] & { messageID: K } }
+
+/** Any event: a union discriminated by messageID, so that `if (ev.messageID === 'EventRinging')` narrows it to a call event. */
 export type AnySobotEvent = SobotEventMap[SobotEventName]
 
 /** What `on()` accepts: every event, plus EventAgentAll which receives them all. */

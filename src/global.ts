@@ -5,7 +5,7 @@
  */
 import { Agent as AgentBase, setDefaultServer } from './agent/Agent'
 import { SobotError } from './errors'
-import { PROTOCOL_VERSION } from './cti/protocol'
+import { PROTOCOL_VERSION } from './protocol/wire'
 import { allowedCommands } from './model/callRules'
 import type { PhoneModule } from './phone/types'
 

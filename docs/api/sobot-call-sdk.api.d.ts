@@ -91,6 +91,10 @@ declare const AgentState: {
     readonly Dnd: 2;
 };
 type AgentStateCode = (typeof AgentState)[keyof typeof AgentState];
+/** reasonCode: why the agent is DND. 0 means none (online or offline). */
+declare const REASON_CODES: readonly [2, 11, 12, 13, 14, 15, 16, 17, 18];
+/** Why an agent is DND: 2 DND, 11 break, 12-15 named breaks, 16-18 custom breaks. */
+type DndReasonCode = (typeof REASON_CODES)[number];
 
 /**
  * workStatus: what the agent is doing with calls. Each has a stable string (on the wire) and a code.
@@ -124,8 +128,18 @@ type WorkStatus = keyof typeof WORK_STATUS_CODES;
  * (" 1005 "), and returns the normalised value or throws a SobotError naming the parameter.
  */
 type PhoneType = 'sip' | 'pstn' | 'webrtc';
+/** How an agent is named: "0" by work number, "1" by agent id. */
+type AgentType = '0' | '1';
+/** The login's agentState: "1" online, "2" DND. */
+type LoginAgentState = '1' | '2';
 /** 0 agent, 1 third-party number, 2 extension, 3 skill group (transfer only). */
 type TargetType = '0' | '1' | '2' | '3';
+/** A consult's target: no skill group. */
+type ConsultTargetType = Exclude<TargetType, '3'>;
+/** The outbound display rule: 1 enterprise number pool, 2 dynamic scheme, 3 agent number. */
+type RouteRule = '1' | '2' | '3';
+/** queryAgents' agentState: -1 all, 0 offline, 1 online, 2 DND. */
+type AgentFilterState = -1 | 0 | 1 | 2;
 
 /**
  * The event catalogue: one typed map. docs/EVENTS.md is generated from EVENT_DOCS below, and the
@@ -265,7 +279,8 @@ interface LatencyEvent extends EventEnvelope {
     /** Round trip of the CTI websocket, ms. */
     ctiPing?: number;
 }
-interface SobotEventMap {
+/** Each event's payload by its name; SobotEventMap adds the name itself as the literal messageID. */
+interface SobotEventPayloads {
     EventAgentRegainStatus: RegainStatusEvent;
     EventAgentConnectionChanged: ConnectionChangedEvent;
     EventAgentLogin: AgentEvent;
@@ -294,7 +309,14 @@ interface SobotEventMap {
     MainCDRInfo: CdrEvent;
     EventJanusLatency: LatencyEvent;
 }
-type SobotEventName = keyof SobotEventMap;
+type SobotEventName = keyof SobotEventPayloads;
+/** Every event by its name, `messageID` being that name: `SobotEventMap['EventRinging']['messageID']` is `'EventRinging'`. */
+type SobotEventMap = {
+    [K in SobotEventName]: SobotEventPayloads[K] & {
+        messageID: K;
+    };
+};
+/** Any event: a union discriminated by messageID, so that `if (ev.messageID === 'EventRinging')` narrows it to a call event. */
 type AnySobotEvent = SobotEventMap[SobotEventName];
 /** What `on()` accepts: every event, plus EventAgentAll which receives them all. */
 type ListenerMap = {
@@ -306,13 +328,165 @@ type ListenerMap = {
 type ServerEventName = Exclude<SobotEventName, 'EventTokenInvalid' | 'EventJanusLatency'>;
 
 /**
- * The wire between SDK and contact center (docs/PROTOCOL.md is its prose). Both sides import this
- * file, so a change here is a change of the protocol: bump PROTOCOL_VERSION when it breaks.
+ * The wire between SDK and contact center, besides the commands (commands.ts): paths, headers, the
+ * event socket's frames and close codes, the web phone's identity. docs/PROTOCOL.md is its prose.
+ * A change here is a change of the protocol: bump PROTOCOL_VERSION when it breaks a peer.
  */
 declare const PROTOCOL_VERSION = 1;
-interface SuccessResult {
-    status: 'success';
-    [field: string]: unknown;
+/** An ICE server for the web phone's peer connection (the shape of WebRTC's RTCIceServer). */
+interface IceServer {
+    urls: string | string[];
+    username?: string;
+    credential?: string;
+}
+/**
+ * A SIP identity the contact center hands out: the web phone's in the login result of phoneType
+ * webrtc (and `_phone`), a development customer page's. Nothing else is hard-wired in the phone.
+ */
+interface PhoneConfig {
+    /** The SIP websocket's path on the contact center (SIP_PATH); the URL follows the SDK's server URL. */
+    sipPath: string;
+    uri: string;
+    authorizationUser: string;
+    password: string;
+    displayName: string;
+    /** The SIP domain (the host part of `uri`). */
+    domain: string;
+    iceServers?: IceServer[];
+}
+
+interface LoginReply {
+    agentState: LoginAgentState;
+    phoneType: PhoneType;
+    bindExt: string;
+    bindMobile: string;
+    /** 0 online, else why the agent is DND. */
+    reasonCode: number;
+    /** phoneType webrtc: the web phone's SIP identity (kept inside the SDK). */
+    phone?: PhoneConfig;
+}
+interface StatesReply {
+    states: {
+        code: string;
+        name: string;
+    }[];
+}
+interface PhoneTypeEntry {
+    phoneType: PhoneType;
+    default: boolean;
+    defaultPhoneType: boolean;
+}
+interface PhoneTypeReply {
+    id: string;
+    agentID: string;
+    agentName: string;
+    currentPhoneType: PhoneType | '';
+    ext: string;
+    phone: string;
+    phoneTypes: PhoneTypeEntry[];
+}
+interface UnusedExtsReply {
+    currPage: number;
+    pageSize: number;
+    total: number;
+    exts: {
+        ext: string;
+        default: boolean;
+    }[];
+}
+interface QueueEntry {
+    queueID: string;
+    queueName: string;
+    queueWeight: number;
+    /** 0 default log-in group, 1 optional. */
+    checkin: number;
+}
+interface JoinedQueuesReply {
+    queues: QueueEntry[];
+}
+interface LoginInfoReply {
+    agentUUID: string;
+    agentID: string;
+    agentName: string;
+    ext: string;
+    phone: string;
+    phoneTypes: PhoneTypeEntry[];
+    receptionQueues: QueueEntry[];
+}
+interface CanJoinedInfoReply {
+    info: {
+        id: string;
+        agentID: string;
+        agentName: string;
+        loginStatusCode: string;
+        loginStatusName: string;
+        currentPhoneType: PhoneType | '';
+        ext: string;
+        phone: string;
+        phoneTypes: {
+            phoneType: PhoneType;
+        }[];
+        checkableQueues: QueueEntry[];
+        loginStatus: {
+            code: string;
+            name: string;
+        }[];
+    };
+}
+interface QueuesReply {
+    queues: {
+        queueCode: string;
+        queueName: string;
+        readyMembers: number;
+    }[];
+}
+interface CountsInQueueReply {
+    queues: {
+        queueID: string;
+        queueName: string;
+        count: number;
+    }[];
+}
+interface AgentsReply {
+    agents: {
+        agentUUID: string;
+        agentID: string;
+        agentName: string;
+        ext: string;
+        agentState: AgentStateCode;
+        /** The workStatus's code (docs/EVENTS.md). */
+        workStatus: number;
+        workStatusName: WorkStatus;
+    }[];
+}
+interface RouteEntry {
+    code: string;
+    name: string;
+    hasSet: boolean;
+}
+interface RoutesReply {
+    agentUuid: string;
+    agentUUID: string;
+    agentID: string;
+    agentName: string;
+    explicitRule: RouteEntry[];
+    explicitSchema: {
+        code: string;
+        planName: string;
+        hasSet: boolean;
+    }[];
+    explicitNumbers: {
+        number: string;
+        nickName: string;
+        hasSet: boolean;
+    }[];
+}
+interface CallIdReply {
+    callID: string;
+}
+interface DelayAcwReply {
+    /** When ACW ends now, ms since the epoch. */
+    acwDeadline: number;
 }
 
 type FetchLike = (url: string, init: {
@@ -396,16 +570,6 @@ interface AgentSnapshot {
     calls: SnapshotCall[];
 }
 
-/** What the login result hands the web phone (phoneType webrtc): nothing is hard-wired. */
-interface PhoneConfig {
-    /** The SIP websocket's path on the contact center (the URL follows the SDK's server URL). */
-    sipPath: string;
-    uri: string;
-    authorizationUser: string;
-    password: string;
-    displayName: string;
-    iceServers?: RTCIceServer[];
-}
 interface PhoneStats {
     /** Round trip to the contact center's media, ms. */
     ping: number;
@@ -478,106 +642,47 @@ type Params<P, R> = P & Callbacks<R> & CommandOptions;
 interface Success {
     status: 'success';
 }
+/** reasonCode as a number or its string form: 2 DND, 11 break, 12-15 named breaks, 16-18 custom breaks. */
+type ReasonCodeParam = DndReasonCode | `${DndReasonCode}`;
 interface InitAgentParams {
     token: string;
     companyId: string;
     /** Work number (agentType "0", the default) or agent id (agentType "1"). */
     agent: string;
-    agentType?: '0' | '1' | string;
+    agentType?: AgentType;
     /** Share one session between the tabs of this agent (the first tab owns the connections). */
     allowStorageListen?: boolean;
 }
 interface LoginParams {
     /** "1" online, "2" DND (the default). */
-    agentState?: '1' | '2' | string;
-    phoneType?: PhoneType | string;
+    agentState?: LoginAgentState;
+    phoneType?: PhoneType;
     bindExt?: string;
     bindMobile?: string;
     unbindExtOnLogout?: boolean;
 }
-interface LoginResult extends Success {
-    agentState: '1' | '2';
-    phoneType: PhoneType;
-    bindExt: string;
-    bindMobile: string;
-    reasonCode: number;
+interface LoginResult extends Success, Omit<LoginReply, 'phone'> {
 }
 interface NotReadyParams {
     /** 2 DND, 11 break, 12-15 named breaks, 16-18 custom breaks. */
-    reasonCode: number | string;
+    reasonCode: ReasonCodeParam;
 }
-interface StatesResult extends Success {
-    states: {
-        code: string;
-        name: string;
-    }[];
+interface StatesResult extends Success, StatesReply {
 }
-interface PhoneTypeEntry {
-    phoneType: PhoneType;
-    default: boolean;
-    defaultPhoneType: boolean;
-}
-interface PhoneTypeResult extends Success {
-    id: string;
-    agentID: string;
-    agentName: string;
-    currentPhoneType: PhoneType | '';
-    ext: string;
-    phone: string;
-    phoneTypes: PhoneTypeEntry[];
+interface PhoneTypeResult extends Success, PhoneTypeReply {
 }
 interface UnusedExtsParams {
     ext?: string;
     currPage?: number;
     pageSize?: number;
 }
-interface UnusedExtsResult extends Success {
-    currPage: number;
-    pageSize: number;
-    total: number;
-    exts: {
-        ext: string;
-        default: boolean;
-    }[];
+interface UnusedExtsResult extends Success, UnusedExtsReply {
 }
-interface QueueEntry {
-    queueID: string;
-    queueName: string;
-    queueWeight: number;
-    /** 0 default log-in group, 1 optional. */
-    checkin: number;
+interface JoinedQueuesResult extends Success, JoinedQueuesReply {
 }
-interface JoinedQueuesResult extends Success {
-    queues: QueueEntry[];
+interface LoginInfoResult extends Success, LoginInfoReply {
 }
-interface LoginInfoResult extends Success {
-    agentUUID: string;
-    agentID: string;
-    agentName: string;
-    ext: string;
-    phone: string;
-    phoneTypes: PhoneTypeEntry[];
-    receptionQueues: QueueEntry[];
-}
-interface CanJoinedInfoResult extends Success {
-    info: {
-        id: string;
-        agentID: string;
-        agentName: string;
-        loginStatusCode: string;
-        loginStatusName: string;
-        currentPhoneType: PhoneType | '';
-        ext: string;
-        phone: string;
-        phoneTypes: {
-            phoneType: PhoneType;
-        }[];
-        checkableQueues: QueueEntry[];
-        loginStatus: {
-            code: string;
-            name: string;
-        }[];
-    };
+interface CanJoinedInfoResult extends Success, CanJoinedInfoReply {
 }
 interface TargetAgentParams {
     /** Work number or id, as the supervisor's own agentType says. */
@@ -606,21 +711,19 @@ interface MakeCallParams {
     /** Comes back as attachedData on every event of the call and is stored on the call record. */
     userData?: Record<string, unknown>;
 }
-interface MakeCallResult extends Success {
-    callID: string;
+interface MakeCallResult extends Success, CallIdReply {
 }
 /** initiateConsult: the consult call's callID (its events carry callType Consult). */
-interface ConsultResult extends Success {
-    callID: string;
+interface ConsultResult extends Success, CallIdReply {
 }
 interface TransferParams {
     /** 0 agent, 1 third-party number, 2 extension, 3 skill group. */
-    targetType: '0' | '1' | '2' | '3' | string;
+    targetType: TargetType;
     target: string;
 }
 interface ConsultParams {
     /** 0 agent, 1 third-party number, 2 extension. */
-    targetType: '0' | '1' | '2' | string;
+    targetType: ConsultTargetType;
     target: string;
 }
 interface DtmfParams {
@@ -631,30 +734,14 @@ interface DelayAcwParams {
     /** Whole seconds, 30-900. */
     delayTime: number | string;
 }
-interface RouteEntry {
-    code: string;
-    name: string;
-    hasSet: boolean;
+/** delayACW: the new end of after-call work. */
+interface DelayAcwResult extends Success, DelayAcwReply {
 }
-interface RoutesResult extends Success {
-    agentUuid: string;
-    agentID: string;
-    agentName: string;
-    explicitRule: RouteEntry[];
-    explicitSchema: {
-        code: string;
-        planName: string;
-        hasSet: boolean;
-    }[];
-    explicitNumbers: {
-        number: string;
-        nickName: string;
-        hasSet: boolean;
-    }[];
+interface RoutesResult extends Success, RoutesReply {
 }
 interface SetRouteParams {
     /** 1 enterprise number pool, 2 dynamic scheme (explicitCode), 3 agent number (explicitNumber). */
-    explicitRule: '1' | '2' | '3' | string;
+    explicitRule: RouteRule;
     explicitCode?: string;
     explicitNumber?: string;
 }
@@ -662,35 +749,17 @@ interface QueuesParams {
     /** Fuzzy search on the skill group's id or name. */
     queue?: string;
 }
-interface QueuesResult extends Success {
-    queues: {
-        queueCode: string;
-        queueName: string;
-        readyMembers: number;
-    }[];
+interface QueuesResult extends Success, QueuesReply {
 }
 interface AgentsParams {
     agentName?: string;
-    /** -1 all, 1 online (the default). */
-    agentState?: number | string;
+    /** -1 all, 0 offline, 1 online (the default), 2 DND; a number or its string form. */
+    agentState?: AgentFilterState | `${AgentFilterState}`;
     queueCode?: string;
 }
-interface AgentsResult extends Success {
-    agents: {
-        agentUUID: string;
-        agentID: string;
-        agentName: string;
-        ext: string;
-        agentState: number;
-        workStatus: number;
-    }[];
+interface AgentsResult extends Success, AgentsReply {
 }
-interface CountsInQueueResult extends Success {
-    queues: {
-        queueID: string;
-        queueName: string;
-        count: number;
-    }[];
+interface CountsInQueueResult extends Success, CountsInQueueReply {
 }
 /** A supervisor's operations on an agent's call: observe (listen), barge in, intercept (take over). */
 interface SuperviseCallParams {
@@ -728,19 +797,6 @@ interface AgentOptions {
      * call does not, so those do not ask.
      */
     closeProtection?: boolean | string;
-}
-/** Where commands go: the wire (the tab that owns the session) or the owning tab (allowStorageListen). */
-interface Session {
-    send(name: string, params: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult>;
-    /** Round trip of the event socket's heartbeat, ms (0 where unknown). */
-    rttMs(): number;
-    setToken(token: string): void;
-    close(err: SobotError): void;
-    companyId: string;
-    agentType: '0' | '1';
-    /** The agent this session is for, as initAgent named it (work number or id by agentType). */
-    agent: string;
-    isSupervisor: boolean;
 }
 /**
  * `new SobotClient.agent()`: the whole Sobot call SDK surface. Every method takes its parameters
@@ -819,7 +875,8 @@ declare class Agent$1 {
     consultConference(p?: Params<object, Success>): Promise<Success>;
     /** Ends the agent legs; the customer hears the satisfaction survey. */
     sendSatisfy(p?: Params<object, Success>): Promise<Success>;
-    delayACW(p: Params<DelayAcwParams, Success>): Promise<Success>;
+    /** Extends after-call work by delayTime seconds; resolves with its new end. */
+    delayACW(p: Params<DelayAcwParams, DelayAcwResult>): Promise<DelayAcwResult>;
     completeACW(p?: Params<object, Success>): Promise<Success>;
     completeACWToBusy(p?: Params<object, Success>): Promise<Success>;
     /** Supervisor: listen to an agent's call (ObserveBy / ObserveTo); heard by nobody. */
@@ -836,8 +893,8 @@ declare class Agent$1 {
     queryCountsInQueue(p?: Params<object, CountsInQueueResult>): Promise<CountsInQueueResult>;
     /** A call operation: parameters first, then the workStatus rule, then the command. */
     private callCommand;
-    /** Answers on the web phone (in the tab that owns the session). */
-    private answerOnPhone;
+    /** Answers on this tab's web phone (the tab that owns the session). */
+    private answerHere;
     private phone;
     private phoneLoading;
     /** @internal Loads the phone chunk; each entry point says where it lives. */
@@ -856,10 +913,10 @@ declare class Agent$1 {
     /** Chooses the web phone's speaker; undefined for the default. */
     setAudioOutput(deviceId: string | undefined): Promise<void>;
     /**
-     * Validates (prepare throws before anything is sent), sends the command, and adapts the result.
-     * The server answers with the spec's fields; `status: 'success'` is always there.
+     * Validates (prepare runs the command's parser and the state checks, and throws before anything is
+     * sent), sends the command, and resolves with its result as the contract types it.
      */
-    protected command<R>(name: string, p: (Callbacks<R> & CommandOptions) | undefined, prepare: (s: Session) => Record<string, unknown>): Promise<R>;
+    private command;
     private requireSession;
     private requireLoggedIn;
     private goOffline;
@@ -872,7 +929,7 @@ declare class Agent$1 {
      */
     private guardUnload;
     /** Events the SDK makes itself (not from the server) get the same envelope. */
-    protected emitLocal<K extends SobotEventName>(messageID: K, fields: Record<string, unknown>): void;
+    private emitLocal;
     private serverUrl;
 }
 
@@ -916,4 +973,4 @@ declare class Agent extends Agent$1 {
 }
 
 export { Agent, DefaultReconnectPolicy, ERRORS, PROTOCOL_VERSION, SobotError, Agent as agent, allowedCommands };
-export type { AfterCallWorkEvent, AgentCommand, AgentEvent, AgentFields, AgentOptions, AgentSnapshot, AgentStateInfo, AgentsParams, AgentsResult, AnySobotEvent, AudioDevice, CallCommand, CallEvent, CallFields, CallType, Callbacks, CanJoinedInfoResult, CdrEvent, CommandOptions, ConnectionChangedEvent, ConnectionChangedReason, ConsultParams, ConsultResult, CountsInQueueResult, DNRole, DelayAcwParams, DtmfEvent, DtmfParams, ErrorCode, ErrorEvent, EventEnvelope, FetchLike, InitAgentParams, InitResult, JoinedQueuesResult, LatencyEvent, ListenerMap, LoginInfoResult, LoginParams, LoginResult, MakeCallParams, MakeCallResult, NotReadyParams, Params, PartyRole, PhoneStats, PhoneStatus, PhoneType, PhoneTypeEntry, PhoneTypeResult, QueueEntry, QueuesParams, QueuesResult, ReconnectContext, ReconnectPolicy, RefreshTokenParams, RegainStatusEvent, RouteEntry, RoutesResult, ServerEventName, SetRouteParams, SnapshotCall, SobotErrorResult, SobotEventMap, SobotEventName, StatesResult, Success, SuperviseCallParams, TargetAgentParams, TargetType, TierEvent, TokenInvalidEvent, TransferParams, UnusedExtsParams, UnusedExtsResult, WebSocketCtor, WebSocketLike, WorkStatus, WorkStatusInfo };
+export type { AfterCallWorkEvent, AgentCommand, AgentEvent, AgentFields, AgentFilterState, AgentOptions, AgentSnapshot, AgentStateInfo, AgentType, AgentsParams, AgentsResult, AnySobotEvent, AudioDevice, CallCommand, CallEvent, CallFields, CallType, Callbacks, CanJoinedInfoResult, CdrEvent, CommandOptions, ConnectionChangedEvent, ConnectionChangedReason, ConsultParams, ConsultResult, ConsultTargetType, CountsInQueueResult, DNRole, DelayAcwParams, DelayAcwResult, DndReasonCode, DtmfEvent, DtmfParams, ErrorCode, ErrorEvent, EventEnvelope, FetchLike, InitAgentParams, InitResult, JoinedQueuesResult, LatencyEvent, ListenerMap, LoginAgentState, LoginInfoResult, LoginParams, LoginResult, MakeCallParams, MakeCallResult, NotReadyParams, Params, PartyRole, PhoneStats, PhoneStatus, PhoneType, PhoneTypeEntry, PhoneTypeResult, QueueEntry, QueuesParams, QueuesResult, ReasonCodeParam, ReconnectContext, ReconnectPolicy, RefreshTokenParams, RegainStatusEvent, RouteEntry, RouteRule, RoutesResult, ServerEventName, SetRouteParams, SnapshotCall, SobotErrorResult, SobotEventMap, SobotEventName, SobotEventPayloads, StatesResult, Success, SuperviseCallParams, TargetAgentParams, TargetType, TierEvent, TokenInvalidEvent, TransferParams, UnusedExtsParams, UnusedExtsResult, WebSocketCtor, WebSocketLike, WorkStatus, WorkStatusInfo };

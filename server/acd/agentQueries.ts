@@ -1,5 +1,4 @@
-import { optString, parseAgentFilterState } from '../../src/model/validate'
-import { WORK_STATUS_CODES } from '../../src/model/workStatus'
+import { WORK_STATUS_CODES, type CommandParams, type CommandResult } from 'sobot-call-sdk/protocol'
 import type { AgentCore, Caller } from './agents'
 import type { Directory } from './directory'
 
@@ -9,15 +8,13 @@ import type { Directory } from './directory'
  * -1 lists everyone, 1 (the default) the agents online (ready), 0 those offline, 2 those in DND;
  * queueCode (precise) keeps the agents serving that skill group through group routing.
  */
-export function queryAgents(dir: Directory, core: AgentCore, c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-  const name = optString('agentName', body.agentName, 64)
-  const state = parseAgentFilterState(body.agentState)
-  const queueCode = optString('queueCode', body.queueCode, 64)
+export function queryAgents(dir: Directory, core: AgentCore, c: Caller, p: CommandParams<'queryAgents'>): CommandResult<'queryAgents'> {
+  const { agentName: name, agentState: state, queueCode } = p
   const agents = dir
     .companyAgents(c.agent.companyId)
-    .filter((a) => name === undefined || a.name === name)
+    .filter((a) => !name || a.name === name)
     .filter((a) => state === -1 || core.runtime(a.uuid).agentState === state)
-    .filter((a) => queueCode === undefined || dir.agentQueues(a.uuid).some((q) => q.queue.id === queueCode))
+    .filter((a) => !queueCode || dir.agentQueues(a.uuid).some((q) => q.queue.id === queueCode))
     .map((a) => {
       const rt = core.runtime(a.uuid)
       return {

@@ -1,17 +1,27 @@
-import { SobotError } from '../../src/errors'
-import type { AgentEvent, AgentStateInfo, AnySobotEvent, RegainStatusEvent, SobotEventName, WorkStatusInfo } from '../../src/events'
-import { nextAgentState, REASON_NAMES, type AgentStateAction, type AgentStateCode } from '../../src/model/agentState'
 import {
-  optBoolean,
-  optString,
-  parseLoginAgentState,
-  parsePage,
-  parsePhoneType,
-  parseReasonCode,
-  reqString,
+  LOGIN_FORBIDDEN_IN,
+  LOGOUT_ALLOWED_IN,
+  nextAgentState,
+  nextWorkStatus,
+  REASON_NAMES,
+  SobotError,
+  type AgentEvent,
+  type AgentStateAction,
+  type AgentStateCode,
+  type AgentStateInfo,
+  type AnySobotEvent,
+  type ByeReason,
+  type CommandParams,
+  type CommandResult,
+  type AgentType,
+  type PhoneConfig,
   type PhoneType,
-} from '../../src/model/validate'
-import { LOGIN_FORBIDDEN_IN, LOGOUT_ALLOWED_IN, nextWorkStatus, type WorkStatus, type WorkStatusAction } from '../../src/model/workStatus'
+  type SobotEventMap,
+  type SobotEventName,
+  type WorkStatus,
+  type WorkStatusAction,
+  type WorkStatusInfo,
+} from 'sobot-call-sdk/protocol'
 import type { AgentRecord, Directory } from './directory'
 
 /** What the agent core knows of a logged-in (or offline) agent at run time. */
@@ -26,7 +36,7 @@ export interface AgentRuntime {
   bindMobile: string
   unbindExtOnLogout: boolean
   /** The agent type the agent's last session initialised with, for agentStateInfo. */
-  agentType: '0' | '1'
+  agentType: AgentType
   /** The call the agent is on, for EventAgentRegainStatus. */
   call?: WorkStatusInfo
 }
@@ -34,7 +44,7 @@ export interface AgentRuntime {
 /** Where the core's events go, and how it ends sessions. */
 export interface AgentEventSink {
   publish(agentUUID: string, ev: AnySobotEvent): void
-  endSessions(agentUUID: string, keepSessionId: string | undefined, reason: 'replaced' | 'forceLogout' | 'sessionClosed'): void
+  endSessions(agentUUID: string, keepSessionId: string | undefined, reason: ByeReason): void
 }
 
 /** Who asks: the verified token's agent, its session and the command's referenceID. */
@@ -54,7 +64,7 @@ export interface AgentCoreHooks {
   /** Every workStatus change (routing keeps each agent's idle time from it). */
   onWorkStatus?(agent: AgentRecord, from: WorkStatus, to: WorkStatus): void
   /** Extra fields for the login result (the web phone's SIP identity). */
-  loginExtras?(agent: AgentRecord, rt: AgentRuntime): Record<string, unknown>
+  loginExtras?(agent: AgentRecord, rt: AgentRuntime): { phone?: PhoneConfig }
 }
 
 const offline = (now: number): AgentRuntime => ({
@@ -136,9 +146,9 @@ export class AgentCore {
     }
   }
 
-  regainStatusEvent(a: AgentRecord, referenceID = ''): RegainStatusEvent {
+  regainStatusEvent(a: AgentRecord, referenceID = ''): SobotEventMap['EventAgentRegainStatus'] {
     const rt = this.runtime(a.uuid)
-    const ev: RegainStatusEvent = {
+    const ev: SobotEventMap['EventAgentRegainStatus'] = {
       messageID: 'EventAgentRegainStatus',
       creationTime: this.now(),
       companyId: a.companyId,
@@ -182,14 +192,14 @@ export class AgentCore {
 
   // --- login operations ------------------------------------------------------------------------
 
-  login(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
+  login(c: Caller, p: CommandParams<'login'>): CommandResult<'login'> {
     const a = c.agent
     const rt = this.runtime(a.uuid)
-    const agentState = parseLoginAgentState(body.agentState)
-    const phoneType = parsePhoneType(body.phoneType) ?? a.defaultPhoneType
-    const bindExt = optString('bindExt', body.bindExt, 32) ?? a.ext
-    const bindMobile = optString('bindMobile', body.bindMobile, 32) ?? a.mobile
-    const unbindExtOnLogout = optBoolean('unbindExtOnLogout', body.unbindExtOnLogout) ?? false
+    const agentState = p.agentState
+    const phoneType = p.phoneType ?? a.defaultPhoneType
+    const bindExt = p.bindExt ?? a.ext
+    const bindMobile = p.bindMobile ?? a.mobile
+    const unbindExtOnLogout = p.unbindExtOnLogout ?? false
     if (LOGIN_FORBIDDEN_IN.has(rt.workStatus))
       throw new SobotError('LOGIN_FORBIDDEN', `Login is not allowed while the agent is ${rt.workStatus}.`)
     if (!a.phoneTypes.includes(phoneType))
@@ -221,7 +231,7 @@ export class AgentCore {
     return { agentState, phoneType, bindExt, bindMobile, reasonCode: rt.reasonCode, ...extras }
   }
 
-  logout(c: Caller): Record<string, unknown> {
+  logout(c: Caller): CommandResult<'logout'> {
     const a = c.agent
     const rt = this.runtime(a.uuid)
     if (rt.agentState === 0) throw new SobotError('NOT_LOGGED_IN')
@@ -231,20 +241,19 @@ export class AgentCore {
     return {}
   }
 
-  resetLogout(c: Caller): Record<string, unknown> {
+  resetLogout(c: Caller): CommandResult<'resetLogout'> {
     this.hooks.hangupAll?.(c.agent, c.referenceID)
     this.toOffline(c.agent, 'reset', c.referenceID)
     return {}
   }
 
-  ready(c: Caller): Record<string, unknown> {
+  ready(c: Caller): CommandResult<'ready'> {
     this.changeAvailability(c.agent, 'ready', 0, c.referenceID)
     return {}
   }
 
-  notReady(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const reasonCode = parseReasonCode(body.reasonCode)
-    this.changeAvailability(c.agent, 'notReady', reasonCode, c.referenceID)
+  notReady(c: Caller, p: CommandParams<'notReady'>): CommandResult<'notReady'> {
+    this.changeAvailability(c.agent, 'notReady', p.reasonCode, c.referenceID)
     return {}
   }
 
@@ -289,10 +298,10 @@ export class AgentCore {
 
   // --- supervisor ------------------------------------------------------------------------------
 
-  private target(c: Caller, body: Record<string, unknown>): AgentRecord {
+  private target(c: Caller, p: CommandParams<'forceLogout'>): AgentRecord {
     if (!c.agent.supervisor) throw new SobotError('PERMISSION_DENIED', 'Only a supervisor may force another agent.')
-    const id = reqString('targetAgentID', body.targetAgentID, 64)
-    const agentType = body.agentType === '1' ? '1' : '0'
+    const id = p.targetAgentID
+    const agentType = p.agentType
     const t =
       this.dir.findAgent(c.agent.companyId, id, agentType) ?? this.dir.findAgent(c.agent.companyId, id, agentType === '1' ? '0' : '1')
     if (!t) throw new SobotError('TARGET_NOT_FOUND', `No agent ${id} in this company.`)
@@ -300,21 +309,21 @@ export class AgentCore {
     return t
   }
 
-  forceLogout(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const t = this.target(c, body)
+  forceLogout(c: Caller, p: CommandParams<'forceLogout'>): CommandResult<'forceLogout'> {
+    const t = this.target(c, p)
     this.hooks.hangupAll?.(t, c.referenceID)
     this.toOffline(t, 'forceLogout', c.referenceID)
     this.sink.endSessions(t.uuid, undefined, 'forceLogout')
     return {}
   }
 
-  forceBusy(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    this.changeAvailability(this.target(c, body), 'forceBusy', 2, c.referenceID)
+  forceBusy(c: Caller, p: CommandParams<'forceBusy'>): CommandResult<'forceBusy'> {
+    this.changeAvailability(this.target(c, p), 'forceBusy', 2, c.referenceID)
     return {}
   }
 
-  forceReady(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    this.changeAvailability(this.target(c, body), 'forceReady', 0, c.referenceID)
+  forceReady(c: Caller, p: CommandParams<'forceReady'>): CommandResult<'forceReady'> {
+    this.changeAvailability(this.target(c, p), 'forceReady', 0, c.referenceID)
     return {}
   }
 
@@ -330,11 +339,11 @@ export class AgentCore {
       .map(({ queue, priority }) => ({ queueID: queue.id, queueName: queue.name, queueWeight: priority, checkin: 0 }))
   }
 
-  queryStates(): Record<string, unknown> {
-    return { states: [11, 12, 13, 14, 15, 16, 17, 18].map((code) => ({ code: String(code), name: REASON_NAMES[code as 11] })) }
+  queryStates(): CommandResult<'queryStates'> {
+    return { states: ([11, 12, 13, 14, 15, 16, 17, 18] as const).map((code) => ({ code: String(code), name: REASON_NAMES[code] })) }
   }
 
-  queryPhoneType(c: Caller): Record<string, unknown> {
+  queryPhoneType(c: Caller): CommandResult<'queryPhoneType'> {
     const a = c.agent
     return {
       id: a.uuid,
@@ -348,10 +357,9 @@ export class AgentCore {
   }
 
   /** Extensions nobody else is bound to; the agent's own comes first, marked default. */
-  queryUnusedExts(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
+  queryUnusedExts(c: Caller, p: CommandParams<'queryUnusedExts'>): CommandResult<'queryUnusedExts'> {
     const a = c.agent
-    const filter = optString('ext', body.ext, 32) ?? ''
-    const { currPage, pageSize } = parsePage(body.currPage, body.pageSize)
+    const { ext: filter, currPage, pageSize } = p
     const all = this.dir
       .companyExtensions(a.companyId)
       .filter((e) => {
@@ -363,11 +371,11 @@ export class AgentCore {
     return { currPage, pageSize, total: all.length, exts: page.map((e) => ({ ext: e, default: e === a.ext })) }
   }
 
-  queryAgentJoinedQueues(c: Caller): Record<string, unknown> {
+  queryAgentJoinedQueues(c: Caller): CommandResult<'queryAgentJoinedQueues'> {
     return { queues: this.queueEntries(c.agent) }
   }
 
-  queryAgentLoginInfo(c: Caller): Record<string, unknown> {
+  queryAgentLoginInfo(c: Caller): CommandResult<'queryAgentLoginInfo'> {
     const a = c.agent
     return {
       agentUUID: a.uuid,
@@ -380,7 +388,7 @@ export class AgentCore {
     }
   }
 
-  queryAgentCanJoinedInfo(c: Caller): Record<string, unknown> {
+  queryAgentCanJoinedInfo(c: Caller): CommandResult<'queryAgentCanJoinedInfo'> {
     const a = c.agent
     const rt = this.runtime(a.uuid)
     const loginStatus = [

@@ -1,4 +1,4 @@
-import type { PhoneType } from '../../src/model/validate'
+import type { PhoneType } from 'sobot-call-sdk/protocol'
 
 /**
  * The contact center's configuration: companies, agents, extensions, skill groups (queues, in the
@@ -98,7 +98,8 @@ export interface AgentGroup {
   id: string
   companyId: string
   name: string
-  agentUUIDs: string[]
+  /** The members in the order they joined; changed through the Directory's GroupTable (addMember, removeMember), which indexes them. */
+  readonly agentUUIDs: readonly string[]
 }
 
 /** Group routing: a group serves a queue with a priority (1 is first). */
@@ -170,7 +171,7 @@ export class Directory {
   readonly agents = new Map<string, AgentRecord>()
   readonly extensions = new Map<string, Set<string>>()
   readonly queues = new Map<string, SkillGroup>()
-  readonly groups = new Map<string, AgentGroup>()
+  readonly groups = new GroupTable()
   routing: GroupRouting[] = []
   readonly numbers = new Map<string, NumberRecord>()
   readonly ivrTrees = new Map<string, IvrTree>()
@@ -212,7 +213,7 @@ export class Directory {
 
   /** The skill groups an agent receives calls from: those its groups are routed to, best priority first. */
   agentQueues(agentUUID: string): { queue: SkillGroup; priority: number }[] {
-    const groupIds = new Set([...this.groups.values()].filter((g) => g.agentUUIDs.includes(agentUUID)).map((g) => g.id))
+    const groupIds = this.groups.groupIdsOf(agentUUID)
     const best = new Map<string, number>()
     for (const r of this.routing) {
       if (!groupIds.has(r.groupId)) continue
@@ -248,6 +249,37 @@ export class Directory {
       .sort((a, b) => a.priority - b.priority || a.group.id.localeCompare(b.group.id))
   }
 
+  /** Deletes the group, its memberships and its routings (as the database's cascade does). */
+  removeGroup(id: string): void {
+    this.groups.delete(id)
+    this.routing = this.routing.filter((r) => r.groupId !== id)
+  }
+
+  /** Deletes the queue and its routings (as the database's cascade does). */
+  removeQueue(id: string): void {
+    this.queues.delete(id)
+    this.routing = this.routing.filter((r) => r.queueId !== id)
+  }
+
+  /** Deletes the IVR tree with its nodes and their keys. */
+  removeIvrTree(id: string): void {
+    this.ivrTrees.delete(id)
+    for (const n of [...this.ivrNodes.values()]) if (n.treeId === id) this.removeIvrNode(n.id)
+  }
+
+  /** Deletes the IVR node and its keys; a tree whose root it was has no root afterwards. */
+  removeIvrNode(id: string): void {
+    this.ivrNodes.delete(id)
+    for (const k of [...this.ivrKeys.values()]) if (k.nodeId === id) this.ivrKeys.delete(k.id)
+    for (const t of this.ivrTrees.values()) if (t.rootNodeId === id) t.rootNodeId = null
+  }
+
+  /** Deletes the agent and its memberships. */
+  removeAgent(uuid: string): void {
+    this.agents.delete(uuid)
+    for (const groupId of [...this.groups.groupIdsOf(uuid)]) this.groups.removeMember(groupId, uuid)
+  }
+
   /** Empties every table, before the store loads them again. */
   clear(): void {
     this.companies.clear()
@@ -261,4 +293,82 @@ export class Directory {
     this.ivrNodes.clear()
     this.ivrKeys.clear()
   }
+}
+
+/**
+ * The agent groups by id, with their membership indexed both ways, so that a test for one member or
+ * an agent's groups never scans a group (groups of thousands of agents are normal). A group's
+ * `agentUUIDs` is read-only: members change through addMember and removeMember.
+ */
+export class GroupTable extends Map<string, AgentGroup> {
+  private readonly members = new Map<string, Set<string>>()
+  private readonly byAgent = new Map<string, Set<string>>()
+
+  override set(id: string, g: AgentGroup): this {
+    this.unindex(id)
+    super.set(id, g)
+    for (const uuid of g.agentUUIDs) this.index(id, uuid)
+    return this
+  }
+
+  override delete(id: string): boolean {
+    this.unindex(id)
+    return super.delete(id)
+  }
+
+  override clear(): void {
+    super.clear()
+    this.members.clear()
+    this.byAgent.clear()
+  }
+
+  isMember(groupId: string, agentUUID: string): boolean {
+    return this.members.get(groupId)?.has(agentUUID) ?? false
+  }
+
+  /** The ids of the agent's groups (not in any particular order). */
+  groupIdsOf(agentUUID: string): ReadonlySet<string> {
+    return this.byAgent.get(agentUUID) ?? new Set()
+  }
+
+  /** The ids of the agent's groups, in the groups' order. */
+  groupsOf(agentUUID: string): string[] {
+    const mine = this.byAgent.get(agentUUID)
+    return mine?.size ? [...this.keys()].filter((id) => mine.has(id)) : []
+  }
+
+  /** Appends the agent to the group's members; false when the group is unknown or has it already. */
+  addMember(groupId: string, agentUUID: string): boolean {
+    const g = this.get(groupId)
+    if (!g || this.isMember(groupId, agentUUID)) return false
+    ;(g.agentUUIDs as string[]).push(agentUUID)
+    this.index(groupId, agentUUID)
+    return true
+  }
+
+  removeMember(groupId: string, agentUUID: string): boolean {
+    const g = this.get(groupId)
+    if (!g || !this.isMember(groupId, agentUUID)) return false
+    const list = g.agentUUIDs as string[]
+    list.splice(list.indexOf(agentUUID), 1)
+    this.members.get(groupId)?.delete(agentUUID)
+    this.byAgent.get(agentUUID)?.delete(groupId)
+    return true
+  }
+
+  private index(groupId: string, agentUUID: string): void {
+    setOf(this.members, groupId).add(agentUUID)
+    setOf(this.byAgent, agentUUID).add(groupId)
+  }
+
+  private unindex(groupId: string): void {
+    for (const uuid of this.members.get(groupId) ?? []) this.byAgent.get(uuid)?.delete(groupId)
+    this.members.delete(groupId)
+  }
+}
+
+function setOf(m: Map<string, Set<string>>, key: string): Set<string> {
+  let s = m.get(key)
+  if (!s) m.set(key, (s = new Set()))
+  return s
 }

@@ -5,15 +5,24 @@ import type { Company, Directory } from '../acd/directory'
 import type { Store } from '../store'
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db'
 import { REST_AUTH_HEADER, type RestTokens } from './auth'
-import { registerCalls } from './calls'
-import { registerConfig } from './config'
-import { registerProject } from './project'
-import { registerQueues } from './queues'
-import { registerRouting } from './routing'
 import type { LiveCalls } from '../calls/liveCalls'
-import { registerLiveCallOperations } from './liveCalls'
 import type { Multiparty } from '../calls/multiparty'
+import { agents } from './resources/agents'
+import { businessHours } from './resources/businessHours'
+import { calls } from './resources/calls'
+import { extensions } from './resources/extensions'
+import { greetings } from './resources/greetings'
+import { groupRouting } from './resources/groupRouting'
+import { groups, members } from './resources/groups'
+import { ivrKeys, ivrNodes, ivrTrees } from './resources/ivr'
+import { liveCalls } from './resources/liveCalls'
+import { numbers } from './resources/numbers'
+import { outboundRoutes, outboundSchemes } from './resources/outbound'
+import { project } from './resources/project'
+import { queues } from './resources/queues'
 import { ApiError, RESULTS } from './result'
+import type { Call, Resource } from './route'
+import { Str, Type, validate, type Part, type TObject } from './schema'
 
 export const REST_API_PREFIX = '/v1'
 /** Greeting uploads larger than this are refused (r = 10). */
@@ -26,7 +35,34 @@ export interface ApiContext {
   core: AgentCore
   /** The company of the request's verified token. */
   company(req: FastifyRequest): Company
+  /** Calls in progress, and the multi-party operations on them (absent: a server without call control). */
+  live?: LiveCalls
+  multiparty?: Multiparty
 }
+
+/** Every resource of the API, in the order the docs list them (docs/REST_FIELDS.md). */
+export const RESOURCES: readonly Resource[] = [
+  queues,
+  agents,
+  extensions,
+  groups,
+  members,
+  groupRouting,
+  numbers,
+  ivrTrees,
+  ivrNodes,
+  ivrKeys,
+  calls,
+  greetings,
+  liveCalls,
+  businessHours,
+  outboundSchemes,
+  outboundRoutes,
+  project,
+]
+
+const ID_PARAMS = Type.Object({ id: Str({ max: 128 }) })
+const PARTS = { body: 'body', querystring: 'querystring', params: 'params' } as const
 
 /**
  * The Stringee-style REST API under /v1 (docs/REST_API.md). Every request is authenticated by the
@@ -42,6 +78,8 @@ export async function registerRestApi(
     dir: deps.dir,
     store: deps.store,
     core: deps.core,
+    live: deps.calls,
+    multiparty: deps.multiparty,
     company(req) {
       const c = companies.get(req)
       if (!c) throw new ApiError('AUTH_FAILED')
@@ -92,15 +130,51 @@ export async function registerRestApi(
         ),
       )
 
-      registerQueues(api, ctx)
-      registerConfig(api, ctx)
-      registerCalls(api, ctx)
-      registerProject(api, ctx)
-      registerRouting(api, ctx, deps.calls)
-      if (deps.multiparty) registerLiveCallOperations(api, ctx, deps.multiparty)
+      // The routes' schemas are validated by schema.ts, which answers in the result codes.
+      api.setValidatorCompiler(({ schema, httpPart }) => {
+        const part: Part = PARTS[httpPart as keyof typeof PARTS] ?? 'body'
+        return (data: unknown) => {
+          try {
+            return { value: validate(schema as TObject, data, part) }
+          } catch (error) {
+            return { error: error as Error }
+          }
+        }
+      })
+      for (const r of RESOURCES.flatMap((x) => x.routes)) {
+        api.route({
+          method: r.method,
+          url: r.path,
+          schema: {
+            ...(r.body ? { body: r.body } : {}),
+            ...(r.query ? { querystring: r.query } : {}),
+            ...(r.path.includes(':id') ? { params: ID_PARAMS } : {}),
+          },
+          ...(r.bodyInQuery ? { preValidation: bodyWithQuery } : {}),
+          handler: (req, reply) => {
+            const call: Call<never, never> = {
+              ctx,
+              company: ctx.company(req),
+              body: req.body as never,
+              query: req.query as never,
+              id: (req.params as { id?: string }).id ?? '',
+              req,
+              reply,
+            }
+            return r.handler(call)
+          },
+        })
+      }
     },
     { prefix: REST_API_PREFIX },
   )
+}
+
+/** The query's fields join the body's (the body wins), for routes whose fields may come in either. */
+async function bodyWithQuery(req: FastifyRequest): Promise<void> {
+  const b = req.body
+  if (b === undefined || b === null || (typeof b === 'object' && !Array.isArray(b)))
+    req.body = { ...(req.query as Record<string, unknown>), ...(b as Record<string, unknown> | null | undefined) }
 }
 
 export function hasNul(v: unknown, depth = 0): boolean {

@@ -1,27 +1,26 @@
-import type { FastifyRequest } from 'fastify'
-import { optNullableStr, type Fields } from './fields'
-import { ApiError } from './result'
-
-/** The `{id}` of a route, checked for length (ids are short Stringee-style strings). */
-export function idParam(req: FastifyRequest, name = 'id'): string {
-  const v = (req.params as Record<string, string | undefined>)[name]
-  if (!v || v.length > 128) throw new ApiError('NOT_FOUND', `No such item: ${String(v ?? '').slice(0, 40)}.`)
-  return v
-}
-
-/** undefined when absent; null when null or "" (clears); otherwise an http(s) URL. */
-export function httpUrl(b: Fields, name: string): string | null | undefined {
-  const s = optNullableStr(b, name, { max: 2048 })
-  if (!s) return s
-  let u: URL
-  try {
-    u = new URL(s)
-  } catch {
-    throw new ApiError('INVALID_VALUE', `${name} must be an http:// or https:// URL.`)
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ApiError('INVALID_VALUE', `${name} must be an http:// or https:// URL.`)
-  return s
-}
+import type { Company } from '../acd/directory'
 
 /** 1/0 for the lists, as the Stringee samples show booleans. */
 export const bit = (b: boolean): 0 | 1 => (b ? 1 : 0)
+
+/** The Stringee account id of a row (the project's when the company has none). */
+export const account = (c: Company): number => c.accountId ?? c.projectId
+
+/** The data block of a list, in the Stringee documents' shape (totalCount is a string there). */
+export function listData<T>(
+  key: string,
+  all: T[] | { total: number; rows: T[] },
+  p: { page: number; limit: number },
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const total = Array.isArray(all) ? all.length : all.total
+  const rows = Array.isArray(all) ? all.slice((p.page - 1) * p.limit, p.page * p.limit) : all.rows
+  return {
+    totalCount: String(total),
+    ...extra,
+    totalPages: Math.ceil(total / p.limit),
+    currentPage: p.page,
+    limit: p.limit,
+    [key]: rows,
+  }
+}

@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
-import { SobotError } from '../../src/errors'
+import { SobotError } from 'sobot-call-sdk/protocol'
 
 /**
  * Agent tokens are HS256 JWTs carrying the company and the agent's id. They are verified on every

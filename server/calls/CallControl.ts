@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { SobotError } from '../../src/errors'
-import type { AnySobotEvent, CallEvent, SobotEventName, WorkStatusInfo } from '../../src/events'
-import { checkCallCommand } from '../../src/model/callRules'
-import type { DNRole } from '../../src/model/dnRole'
-import { optString, parseDelayTime, parseDialNumber, parseDtmf, parseUserData } from '../../src/model/validate'
+import {
+  checkCallCommand,
+  SIP_AUTO_ANSWER_HEADER,
+  SIP_CALL_ID_HEADER,
+  SobotError,
+  type AnySobotEvent,
+  type CallEvent,
+  type CommandParams,
+  type CommandResult,
+  type DNRole,
+  type SobotEventName,
+  type WorkStatusInfo,
+} from 'sobot-call-sdk/protocol'
 import type { AgentCore, Caller } from '../acd/agents'
 import {
   DEFAULT_QUEUE_SETTINGS,
@@ -20,17 +28,7 @@ import type { Logger } from '../util/logger'
 import { TRUNK_USER, type PhoneBook } from './phones'
 import type { PrivacyNumbers } from './privacy'
 import type { CallLog, LoggedCall } from './history'
-import {
-  AUTO_ANSWER_HEADER,
-  CALL_ID_HEADER,
-  endCallReasonOf,
-  logAgent,
-  sipStatus,
-  type CcCall,
-  type Party,
-  type PartyState,
-  type PartyView,
-} from './model'
+import { endCallReasonOf, logAgent, sipStatus, type CcCall, type Party, type PartyState, type PartyView } from './model'
 import { Router, type RoutingDeps } from './routing'
 import { Multiparty } from './multiparty'
 
@@ -237,7 +235,7 @@ export class CallControl implements CallContext {
         endCallOnFailure: false,
         fromUser: opts.fromUser ?? (call.ANI || 'anonymous'),
         ...(target.toUser ? { toUser: target.toUser } : {}),
-        extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`, ...(opts.extraHeaders ?? [])],
+        extraHeaders: [`${SIP_CALL_ID_HEADER}: ${call.id}`, ...(opts.extraHeaders ?? [])],
         onLeg: (leg) => (party.leg = leg),
       })
       .then((leg) => {
@@ -280,16 +278,11 @@ export class CallControl implements CallContext {
 
   // --- outbound --------------------------------------------------------------------------------
 
-  makeCall(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
+  makeCall(c: Caller, p: CommandParams<'makeCall'>): CommandResult<'makeCall'> {
     const a = c.agent
     const rt = this.d.core.runtime(a.uuid)
-    const privacyNumber = optString('privacyNumber', body.privacyNumber, 128)
-    const otherDN = parseDialNumber('otherDN', body.otherDN, true)!
-    const ANI = parseDialNumber('ANI', body.ANI, false)
-    const outboundPlanCode = optString('outboundPlanCode', body.outboundPlanCode, 64)
-    if (ANI && outboundPlanCode) throw new SobotError('INVALID_PARAMETER', 'ANI and outboundPlanCode: give one or the other, not both.')
-    const agentANI = parseDialNumber('agentANI', body.agentANI, false)
-    const userData = parseUserData(body.userData) ?? {}
+    const { privacyNumber, otherDN, ANI, outboundPlanCode, agentANI } = p
+    const userData = p.userData ?? {}
     checkCallCommand('makeCall', rt.workStatus)
     if (!this.d.phones.reachable(a, rt)) {
       throw new SobotError(
@@ -331,7 +324,7 @@ export class CallControl implements CallContext {
           timeoutMs: AGENT_LEG_TIMEOUT_MS,
           fromUser: agentANI ?? display,
           ...(target.toUser ? { toUser: target.toUser } : {}),
-          extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`, `${AUTO_ANSWER_HEADER}: true`],
+          extraHeaders: [`${SIP_CALL_ID_HEADER}: ${call.id}`, `${SIP_AUTO_ANSWER_HEADER}: true`],
           onLeg: (leg) => (party.leg = leg),
         })
         // The agent hears ringback while the customer's phone rings.
@@ -370,7 +363,7 @@ export class CallControl implements CallContext {
     return call.parties.find((p) => p.agent.uuid === a.uuid && p.state !== 'released')
   }
 
-  rejectCall(c: Caller): Record<string, unknown> {
+  rejectCall(c: Caller): CommandResult<'rejectCall'> {
     checkCallCommand('rejectCall', this.d.core.runtime(c.agent.uuid).workStatus)
     const { party } = this.current(c.agent, ['ringing'])
     party.refused = 'rejected'
@@ -379,7 +372,7 @@ export class CallControl implements CallContext {
     return {}
   }
 
-  hangup(c: Caller): Record<string, unknown> {
+  hangup(c: Caller): CommandResult<'hangup'> {
     checkCallCommand('hangup', this.d.core.runtime(c.agent.uuid).workStatus)
     const { call, party } = this.current(c.agent, ['ringing', 'dialing', 'established'])
     if (party.state === 'ringing') return this.rejectCall(c)
@@ -390,7 +383,7 @@ export class CallControl implements CallContext {
     return {}
   }
 
-  holdCall(c: Caller): Record<string, unknown> {
+  holdCall(c: Caller): CommandResult<'holdCall'> {
     checkCallCommand('holdCall', this.d.core.runtime(c.agent.uuid).workStatus)
     const { call, party } = this.current(c.agent)
     if (call.onHold) throw new SobotError('CALL_STATE_FORBIDS', 'The call is already on hold.')
@@ -402,7 +395,7 @@ export class CallControl implements CallContext {
     return {}
   }
 
-  retrieveCall(c: Caller): Record<string, unknown> {
+  retrieveCall(c: Caller): CommandResult<'retrieveCall'> {
     checkCallCommand('retrieveCall', this.d.core.runtime(c.agent.uuid).workStatus)
     const { call, party } = this.current(c.agent)
     if (!call.onHold) throw new SobotError('CALL_STATE_FORBIDS', 'The call is not on hold.')
@@ -420,15 +413,15 @@ export class CallControl implements CallContext {
     call.holdStartedAt = undefined
   }
 
-  muteCall(c: Caller): Record<string, unknown> {
+  muteCall(c: Caller): CommandResult<'muteCall'> {
     return this.setMute(c, true)
   }
 
-  unmute(c: Caller): Record<string, unknown> {
+  unmute(c: Caller): CommandResult<'unmute'> {
     return this.setMute(c, false)
   }
 
-  private setMute(c: Caller, muted: boolean): Record<string, unknown> {
+  private setMute(c: Caller, muted: boolean): CommandResult<'muteCall' | 'unmute'> {
     checkCallCommand(muted ? 'muteCall' : 'unmute', this.d.core.runtime(c.agent.uuid).workStatus)
     const { call, party } = this.current(c.agent, ['established', 'dialing'])
     party.muted = muted
@@ -437,8 +430,8 @@ export class CallControl implements CallContext {
     return {}
   }
 
-  sendDtmf(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const digits = parseDtmf(body.dtmfDigits)
+  sendDtmf(c: Caller, p: CommandParams<'sendDtmf'>): CommandResult<'sendDtmf'> {
+    const digits = p.dtmfDigits
     checkCallCommand('sendDtmf', this.d.core.runtime(c.agent.uuid).workStatus)
     const { call, party } = this.current(c.agent, ['established', 'dialing'])
     const customer = this.multiparty.farEnd(call, party) ?? call.sw.customer
@@ -460,8 +453,8 @@ export class CallControl implements CallContext {
     this.d.core.emit('EventAgentAfterCallWork', a, referenceID, { acwDeadline: deadline, acwSeconds: seconds })
   }
 
-  delayACW(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const delayTime = parseDelayTime(body.delayTime)
+  delayACW(c: Caller, p: CommandParams<'delayACW'>): CommandResult<'delayACW'> {
+    const delayTime = p.delayTime
     checkCallCommand('delayACW', this.d.core.runtime(c.agent.uuid).workStatus)
     const w = this.acw.get(c.agent.uuid)
     if (!w) throw new SobotError('NOT_IN_ACW')
@@ -475,13 +468,13 @@ export class CallControl implements CallContext {
     return { acwDeadline: w.deadline }
   }
 
-  completeACW(c: Caller): Record<string, unknown> {
+  completeACW(c: Caller): CommandResult<'completeACW'> {
     checkCallCommand('completeACW', this.d.core.runtime(c.agent.uuid).workStatus)
     this.endAcw(c.agent, c.referenceID, 'complete')
     return {}
   }
 
-  completeACWToBusy(c: Caller): Record<string, unknown> {
+  completeACWToBusy(c: Caller): CommandResult<'completeACWToBusy'> {
     checkCallCommand('completeACWToBusy', this.d.core.runtime(c.agent.uuid).workStatus)
     this.d.core.setAgentState(c.agent, 'notReady', 2)
     this.endAcw(c.agent, c.referenceID, 'complete')

@@ -1,14 +1,8 @@
-import type { CallEvent, CallType } from '../../src/events'
-import type { DNRole } from '../../src/model/dnRole'
+import type { CallEvent, CallType, DNRole } from 'sobot-call-sdk/protocol'
 import type { AgentRecord, QueueSettings, SkillGroup } from '../acd/directory'
 import type { Call, CallLeg, EndCause } from '../switch/b2bua'
 import type { SipLeg } from '../switch/sipLeg'
 import type { LoggedAgent, LoggedCall } from './history'
-
-/** Header on every INVITE to an agent's phone: the CTI call it belongs to. */
-export const CALL_ID_HEADER = 'X-Sobot-Call-ID'
-/** Header on INVITEs a web phone must answer by itself (the agent's own makeCall). */
-export const AUTO_ANSWER_HEADER = 'X-Sobot-Auto-Answer'
 
 export type PartyState = 'dialing' | 'ringing' | 'established' | 'released'
 

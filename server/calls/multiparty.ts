@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto'
-import { SobotError } from '../../src/errors'
-import type { SobotEventName } from '../../src/events'
-import { checkCallCommand, type CallCommand } from '../../src/model/callRules'
-import { DN_TARGET_ROLE, nextDNRole, type DNRole } from '../../src/model/dnRole'
-import { parseAgentType, parseTarget } from '../../src/model/validate'
+import {
+  checkCallCommand,
+  DN_TARGET_ROLE,
+  nextDNRole,
+  SIP_CALL_ID_HEADER,
+  SobotError,
+  type CallCommand,
+  type CommandParams,
+  type CommandResult,
+  type DNRole,
+  type SobotEventName,
+} from 'sobot-call-sdk/protocol'
 import type { Caller } from '../acd/agents'
 import type { AgentRecord } from '../acd/directory'
 import { MusicOnHoldSource, RingbackSource } from '../switch/audio'
 import type { CallLeg } from '../switch/b2bua'
 import { SipError } from '../switch/sipLeg'
 import type { CallContext } from './CallControl'
-import { CALL_ID_HEADER, logAgent, type CcCall, type Party } from './model'
+import { logAgent, type CcCall, type Party } from './model'
 import { resolveTarget, type Target } from './targets'
 import { Supervision } from './supervision'
 import { Survey } from './survey'
@@ -191,9 +198,8 @@ export class Multiparty {
 
   // --- blind transfer ---------------------------------------------------------------------------
 
-  singleTransfer(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const t = parseTarget(body.targetType, body.target, true)
-    const agentType = body.agentType === undefined ? this.cc.d.core.runtime(c.agent.uuid).agentType : parseAgentType(body.agentType)
+  singleTransfer(c: Caller, t: CommandParams<'singleTransfer'>): CommandResult<'singleTransfer'> {
+    const agentType = t.agentType ?? this.cc.d.core.runtime(c.agent.uuid).agentType
     this.check(c, 'singleTransfer')
     const { call, party } = this.established(c.agent)
     this.mustHandleCustomer(call, party)
@@ -263,7 +269,7 @@ export class Multiparty {
         timeoutMs: TRANSFER_RING_TIMEOUT_MS,
         fromUser: call.customerNumber || 'anonymous',
         ...(target.dial.toUser ? { toUser: target.dial.toUser } : {}),
-        extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`],
+        extraHeaders: [`${SIP_CALL_ID_HEADER}: ${call.id}`],
         onLeg: (leg) => (ext.leg = leg),
       })
       .then((leg) => {
@@ -289,9 +295,8 @@ export class Multiparty {
 
   // --- consult ----------------------------------------------------------------------------------
 
-  initiateConsult(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const t = parseTarget(body.targetType, body.target, false)
-    const agentType = body.agentType === undefined ? this.cc.d.core.runtime(c.agent.uuid).agentType : parseAgentType(body.agentType)
+  initiateConsult(c: Caller, t: CommandParams<'initiateConsult'>): CommandResult<'initiateConsult'> {
+    const agentType = t.agentType ?? this.cc.d.core.runtime(c.agent.uuid).agentType
     this.check(c, 'initiateConsult')
     const { call, party: by } = this.established(c.agent)
     this.mustHandleCustomer(call, by)
@@ -311,7 +316,7 @@ export class Multiparty {
       timeoutMs: CONSULT_RING_TIMEOUT_MS,
       fromUser: a.ext,
       ...(target.dial.toUser ? { toUser: target.dial.toUser } : {}),
-      extraHeaders: [`${CALL_ID_HEADER}: ${k.id}`],
+      extraHeaders: [`${SIP_CALL_ID_HEADER}: ${k.id}`],
     }
     if (target.kind === 'agent') {
       const b = target.agent
@@ -415,13 +420,13 @@ export class Multiparty {
     return { mp, k }
   }
 
-  cancelConsult(c: Caller): Record<string, unknown> {
+  cancelConsult(c: Caller): CommandResult<'cancelConsult'> {
     const { mp } = this.myConsult(c, 'cancelConsult', false)
     this.endConsult(mp, 'cancelled', c.referenceID)
     return {}
   }
 
-  retrieveConsult(c: Caller): Record<string, unknown> {
+  retrieveConsult(c: Caller): CommandResult<'retrieveConsult'> {
     const { mp } = this.myConsult(c, 'retrieveConsult', true)
     this.endConsult(mp, 'retrieved', c.referenceID)
     return {}
@@ -453,7 +458,7 @@ export class Multiparty {
     this.emit('EventRetrieved', call, k.by, {}, referenceID)
   }
 
-  consultTransfer(c: Caller): Record<string, unknown> {
+  consultTransfer(c: Caller): CommandResult<'consultTransfer'> {
     const { mp, k } = this.myConsult(c, 'consultTransfer', true)
     const call = mp.call
     const role = nextDNRole(k.role, 'transfer')
@@ -476,7 +481,7 @@ export class Multiparty {
     return {}
   }
 
-  consultConference(c: Caller): Record<string, unknown> {
+  consultConference(c: Caller): CommandResult<'consultConference'> {
     const { mp, k } = this.myConsult(c, 'consultConference', true)
     const call = mp.call
     const role = nextDNRole(k.role, 'conference')
@@ -708,7 +713,7 @@ export class Multiparty {
         timeoutMs: TRANSFER_RING_TIMEOUT_MS,
         fromUser: from || call.customerNumber || 'anonymous',
         ...(target.dial.toUser ? { toUser: target.dial.toUser } : {}),
-        extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`],
+        extraHeaders: [`${SIP_CALL_ID_HEADER}: ${call.id}`],
         onLeg: (leg) => (ext.leg = leg),
       })
       .then((leg) => {
@@ -730,19 +735,19 @@ export class Multiparty {
 
   // --- commands of the other parts ---------------------------------------------------------------
 
-  observe(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    return this.supervision.observe(c, body)
+  observe(c: Caller, p: CommandParams<'observe'>): CommandResult<'observe'> {
+    return this.supervision.observe(c, p)
   }
 
-  bargeIn(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    return this.supervision.bargeIn(c, body)
+  bargeIn(c: Caller, p: CommandParams<'bargeIn'>): CommandResult<'bargeIn'> {
+    return this.supervision.bargeIn(c, p)
   }
 
-  intercept(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    return this.supervision.intercept(c, body)
+  intercept(c: Caller, p: CommandParams<'intercept'>): CommandResult<'intercept'> {
+    return this.supervision.intercept(c, p)
   }
 
-  sendSatisfy(c: Caller): Record<string, unknown> {
+  sendSatisfy(c: Caller): CommandResult<'sendSatisfy'> {
     this.check(c, 'sendSatisfy')
     const { call, party } = this.established(c.agent)
     this.mustHandleCustomer(call, party)

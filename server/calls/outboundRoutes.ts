@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto'
-import { SobotError } from '../../src/errors'
-import { parseRoute } from '../../src/model/validate'
+import { SobotError, type CommandParams, type CommandResult } from 'sobot-call-sdk/protocol'
 import type { AgentCore, Caller } from '../acd/agents'
 import type { AgentRecord, Directory, NumberRecord } from '../acd/directory'
 import type { AgentRoute, DisplayRule, OutboundScheme, RoutingConfigStore } from '../store/routingConfig'
@@ -48,7 +47,7 @@ export class OutboundRoutes {
   }
 
   /** queryRoutes and setRoute answer with this (sobot-call-sdk-js.txt, "Query Agent Outbound Routing Rules"). */
-  view(a: AgentRecord): Record<string, unknown> {
+  view(a: AgentRecord): CommandResult<'queryRoutes'> {
     const route = this.store.agentRoute(a.uuid, a.companyId)
     const nick = new Map(this.pool(a.companyId).map((n) => [n.number, n.nickname]))
     return {
@@ -70,14 +69,13 @@ export class OutboundRoutes {
     }
   }
 
-  queryRoutes(c: Caller): Record<string, unknown> {
+  queryRoutes(c: Caller): CommandResult<'queryRoutes'> {
     this.requireLoggedIn(c.agent)
     return this.view(c.agent)
   }
 
   /** Switches the agent's display rule (and scheme or number), within what it may use; kept across restarts. */
-  async setRoute(c: Caller, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const p = parseRoute(body)
+  async setRoute(c: Caller, p: CommandParams<'setRoute'>): Promise<CommandResult<'setRoute'>> {
     const a = c.agent
     this.requireLoggedIn(a)
     const route = this.store.agentRoute(a.uuid, a.companyId)

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { SIP_PATH, type PhoneConfig } from 'sobot-call-sdk/protocol'
 import type { AgentRecord, Directory } from '../acd/directory'
 import type { AgentRuntime } from '../acd/agents'
 import type { SipWsServer } from '../switch/sipWsServer'
@@ -12,16 +13,6 @@ import type { SipWsServer } from '../switch/sipWsServer'
  *   cust_{token}            a customer phone page (development mode), with a password made for it
  */
 export const TRUNK_USER = 'pstn'
-
-export interface PhoneConfig {
-  /** Path of the SIP websocket on the contact center; the SDK builds the URL from its server URL. */
-  sipPath: string
-  uri: string
-  authorizationUser: string
-  password: string
-  displayName: string
-  domain: string
-}
 
 export class PhoneBook {
   /** username -> password for web phones (per login) and customer pages. */
@@ -66,7 +57,7 @@ export class PhoneBook {
     const password = randomBytes(18).toString('base64url')
     this.issued.set(user, password)
     return {
-      sipPath: '/sip',
+      sipPath: SIP_PATH,
       uri: `sip:${user}@${this.domain}`,
       authorizationUser: user,
       password,
@@ -85,7 +76,7 @@ export class PhoneBook {
     const password = randomBytes(18).toString('base64url')
     this.issued.set(user, password)
     return {
-      sipPath: '/sip',
+      sipPath: SIP_PATH,
       uri: `sip:${user}@${this.domain}`,
       authorizationUser: user,
       password,

@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto'
-import { SobotError } from '../../src/errors'
-import { checkCallCommand, type CallCommand } from '../../src/model/callRules'
-import { DN_TARGET_ROLE, nextDNRole } from '../../src/model/dnRole'
-import { parseAgentType, reqString } from '../../src/model/validate'
+import {
+  checkCallCommand,
+  DN_TARGET_ROLE,
+  nextDNRole,
+  SIP_AUTO_ANSWER_HEADER,
+  SIP_CALL_ID_HEADER,
+  SobotError,
+  type CallCommand,
+  type CommandParams,
+  type CommandResult,
+} from 'sobot-call-sdk/protocol'
 import type { Caller } from '../acd/agents'
 import type { AgentRecord } from '../acd/directory'
-import { AUTO_ANSWER_HEADER, CALL_ID_HEADER, type CcCall, type Party } from './model'
+import type { CcCall, Party } from './model'
 import type { MpCall, Multiparty } from './multiparty'
 
 /** A supervisor's phone is rung (and answers by itself) this long before observing is given up. */
@@ -27,9 +34,9 @@ export class Supervision {
   }
 
   /** The targetAgentID of a supervision command, checked: a supervisor, a state that allows it, another agent online. */
-  private args(c: Caller, body: Record<string, unknown>, cmd: CallCommand): AgentRecord {
-    const id = reqString('targetAgentID', body.targetAgentID, 64)
-    const agentType = body.agentType === undefined ? this.cc.d.core.runtime(c.agent.uuid).agentType : parseAgentType(body.agentType)
+  private args(c: Caller, p: CommandParams<'observe'>, cmd: CallCommand): AgentRecord {
+    const id = p.targetAgentID
+    const agentType = p.agentType ?? this.cc.d.core.runtime(c.agent.uuid).agentType
     if (!c.agent.supervisor) throw new SobotError('PERMISSION_DENIED', `${cmd} needs a supervisor.`)
     checkCallCommand(cmd, this.cc.d.core.runtime(c.agent.uuid).workStatus)
     const t = this.cc.d.dir.findAgent(c.agent.companyId, id, agentType)
@@ -53,8 +60,8 @@ export class Supervision {
     return found
   }
 
-  observe(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const t = this.args(c, body, 'observe')
+  observe(c: Caller, p: CommandParams<'observe'>): CommandResult<'observe'> {
+    const t = this.args(c, p, 'observe')
     const { call } = this.talkingParty(t)
     const s = c.agent
     const rt = this.cc.d.core.runtime(s.uuid)
@@ -82,7 +89,7 @@ export class Supervision {
         muted: true,
         fromUser: call.customerNumber || 'anonymous',
         ...(dial.toUser ? { toUser: dial.toUser } : {}),
-        extraHeaders: [`${CALL_ID_HEADER}: ${call.id}`, `${AUTO_ANSWER_HEADER}: true`],
+        extraHeaders: [`${SIP_CALL_ID_HEADER}: ${call.id}`, `${SIP_AUTO_ANSWER_HEADER}: true`],
         onLeg: (leg) => {
           party.leg = leg
           if (party.state === 'released') void call.sw.hangupLeg(leg)
@@ -126,8 +133,8 @@ export class Supervision {
     return { mp, s, tp }
   }
 
-  bargeIn(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const t = this.args(c, body, 'bargeIn')
+  bargeIn(c: Caller, p: CommandParams<'bargeIn'>): CommandResult<'bargeIn'> {
+    const t = this.args(c, p, 'bargeIn')
     const { mp, s, tp } = this.supervising(c, t)
     const call = mp.call
     const role = nextDNRole(s.role, 'bargein')
@@ -148,8 +155,8 @@ export class Supervision {
     return {}
   }
 
-  intercept(c: Caller, body: Record<string, unknown>): Record<string, unknown> {
-    const t = this.args(c, body, 'intercept')
+  intercept(c: Caller, p: CommandParams<'intercept'>): CommandResult<'intercept'> {
+    const t = this.args(c, p, 'intercept')
     const { mp, s, tp } = this.supervising(c, t)
     const call = mp.call
     const role = nextDNRole(s.role, 'intercept')

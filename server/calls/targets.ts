@@ -1,5 +1,4 @@
-import { SobotError } from '../../src/errors'
-import type { TargetType } from '../../src/model/validate'
+import { SobotError, type TargetType } from 'sobot-call-sdk/protocol'
 import type { AgentRecord, SkillGroup } from '../acd/directory'
 import type { CallContext } from './CallControl'
 import { TRUNK_USER } from './phones'

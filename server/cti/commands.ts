@@ -1,33 +1,36 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { SobotError, toSobotError, type ErrorCode } from '../../src/errors'
-import { CTI_BASE_PATH, HEADER_PROTOCOL, HEADER_SESSION, PROTOCOL_VERSION } from '../../src/cti/protocol'
-import { optString, parseAgentType, reqString } from '../../src/model/validate'
+import {
+  COMMAND_PARSERS,
+  CTI_BASE_PATH,
+  HEADER_PROTOCOL,
+  HEADER_SESSION,
+  httpStatusOf,
+  isCommandName,
+  optString,
+  parseInit,
+  PROTOCOL_VERSION,
+  SobotError,
+  toSobotError,
+  type CommandName,
+  type CommandParams,
+  type CommandResult,
+  type RawParams,
+} from 'sobot-call-sdk/protocol'
 import type { AgentCore, Caller } from '../acd/agents'
 import type { AgentRecord, Directory } from '../acd/directory'
 import { bearer, type TokenService } from '../auth/tokens'
 import type { SessionHub } from './hub'
 
-export type CommandHandler = (c: Caller, body: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>
+/** A command's handler: the caller and the body as the contract's parser left it; answers with the command's result. */
+export type CommandHandler<K extends CommandName> = (c: Caller, params: CommandParams<K>) => CommandResult<K> | Promise<CommandResult<K>>
+
+/** init is the router's own: it creates the session the other commands belong to. */
+export type RoutedCommand = Exclude<CommandName, 'init'>
+
+type Result = CommandResult<CommandName>
 
 /** A repeated referenceID within this window gets the first answer instead of acting twice. */
 export const IDEMPOTENCY_WINDOW_MS = 60_000
-
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  TOKEN_INVALID: 401,
-  PERMISSION_DENIED: 403,
-  COMPANY_MISMATCH: 403,
-  AGENT_MISMATCH: 403,
-  SESSION_OFFLINE: 409,
-  NOT_FOUND: 404,
-  AGENT_NOT_FOUND: 404,
-  TARGET_NOT_FOUND: 404,
-  EXTENSION_NOT_FOUND: 404,
-  SERVER_ERROR: 500,
-}
-
-export function httpStatusOf(code: ErrorCode): number {
-  return HTTP_STATUS[code] ?? (code.startsWith('INVALID_') || code === 'MISSING_PARAMETER' || code === 'PROTOCOL_UNSUPPORTED' ? 400 : 409)
-}
 
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const e = toSobotError(err)
@@ -37,11 +40,12 @@ export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 
 /**
  * The command API: POST /cti/v1/agent/_{name}. Each request is authenticated by its bearer token,
- * bound to the caller's session, deduplicated by referenceID, and answered in the spec's shape.
+ * bound to the caller's session, deduplicated by referenceID, its body parsed by the command's parser
+ * of the contract (src/protocol/commands.ts), and answered in the spec's shape.
  */
 export class CommandRouter {
-  private readonly handlers = new Map<string, CommandHandler>()
-  private readonly recent = new Map<string, { at: number; result: Promise<Record<string, unknown>> }>()
+  private readonly handlers = new Map<CommandName, (c: Caller, body: RawParams) => Result | Promise<Result>>()
+  private readonly recent = new Map<string, { at: number; result: Promise<Result> }>()
 
   constructor(
     private readonly tokens: TokenService,
@@ -51,12 +55,17 @@ export class CommandRouter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  register(name: string, handler: CommandHandler): this {
-    this.handlers.set(name, handler)
+  /** The handler of a command; it receives the body parsed (a body the parser refuses never reaches it). */
+  register<K extends RoutedCommand>(name: K, handler: CommandHandler<K>): this {
+    const parse = COMMAND_PARSERS[name]
+    this.handlers.set(name, (c, body) => handler(c, parse(body)))
     return this
   }
 
+  /** Every command of the contract must have its handler: a missing one fails the start, not a request. */
   install(app: FastifyInstance): void {
+    const missing = Object.keys(COMMAND_PARSERS).filter((n) => n !== 'init' && !this.handlers.has(n as CommandName))
+    if (missing.length) throw new Error(`CommandRouter: no handler for ${missing.join(', ')}`)
     app.post(`${CTI_BASE_PATH}/agent/:command`, async (req, reply) => {
       try {
         return reply.send({ status: 'success', ...(await this.handle(req)) })
@@ -73,7 +82,7 @@ export class CommandRouter {
     return agent
   }
 
-  private async handle(req: FastifyRequest): Promise<Record<string, unknown>> {
+  private async handle(req: FastifyRequest): Promise<Result> {
     const version = req.headers[HEADER_PROTOCOL]
     if (version !== undefined && version !== String(PROTOCOL_VERSION)) {
       throw new SobotError('PROTOCOL_UNSUPPORTED', `This server speaks protocol ${PROTOCOL_VERSION}, not ${String(version)}.`)
@@ -83,7 +92,7 @@ export class CommandRouter {
     const agent = await this.authenticate(req)
     const referenceID = optString('referenceID', body.referenceID, 128) ?? ''
     if (name === 'init') return this.init(agent, body, referenceID)
-    const handler = this.handlers.get(name)
+    const handler = isCommandName(name) ? this.handlers.get(name) : undefined
     if (!handler) throw new SobotError('NOT_FOUND', `There is no command ${name}.`)
     const sessionId = this.session(agent, req.headers[HEADER_SESSION])
     if (!referenceID) return handler({ agent, sessionId, referenceID }, body)
@@ -108,10 +117,8 @@ export class CommandRouter {
     return id
   }
 
-  private init(agent: AgentRecord, body: Record<string, unknown>, referenceID: string): Record<string, unknown> {
-    const companyId = reqString('companyId', body.companyId, 64)
-    const name = reqString('agent', body.agent, 64)
-    const agentType = parseAgentType(body.agentType)
+  private init(agent: AgentRecord, body: Record<string, unknown>, referenceID: string): CommandResult<'init'> {
+    const { companyId, agent: name, agentType } = parseInit(body)
     if (companyId !== agent.companyId) throw new SobotError('COMPANY_MISMATCH')
     const named = this.dir.findAgent(companyId, name, agentType)
     if (!named) throw new SobotError('AGENT_NOT_FOUND', `No agent ${name} (${agentType === '1' ? 'id' : 'work number'}) in ${companyId}.`)

@@ -1,8 +1,15 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { SobotError } from '../../src/errors'
-import { CLOSE_AUTH, CLOSE_HEARTBEAT, CLOSE_PROTOCOL, PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from '../../src/cti/protocol'
+import {
+  CLOSE_AUTH,
+  CLOSE_HEARTBEAT,
+  CLOSE_PROTOCOL,
+  PROTOCOL_VERSION,
+  SobotError,
+  type ClientFrame,
+  type ServerFrame,
+} from 'sobot-call-sdk/protocol'
 import type { AgentCore } from '../acd/agents'
 import type { Directory } from '../acd/directory'
 import type { TokenService } from '../auth/tokens'

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { AnySobotEvent } from '../../src/events'
-import type { ServerFrame } from '../../src/cti/protocol'
+import type { AnySobotEvent, ByeReason, ServerFrame } from 'sobot-call-sdk/protocol'
 
 /** Events kept per session for replay after a reconnect, by default. */
 export const REPLAY_BUFFER_EVENTS = 2000
@@ -10,7 +9,8 @@ export const SESSION_IDLE_TTL_MS = 10 * 60_000
 export const TOMBSTONE_TTL_MS = 60 * 60_000
 export const SWEEP_INTERVAL_MS = 30_000
 
-export type EndReason = 'replaced' | 'forceLogout' | 'sessionClosed'
+/** Why a session ended: what its bye frame says. */
+export type EndReason = ByeReason
 
 /** The part of a websocket the hub uses. */
 export interface FrameSink {

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { SobotError } from '../../src/errors'
-import { optString, parseDialNumber, parseDtmf, reqString } from '../../src/model/validate'
+import { optString, parseDialNumber, parseDtmf, reqString, SobotError } from 'sobot-call-sdk/protocol'
 import { sendError } from '../cti/commands'
 import type { PhoneBook } from '../calls/phones'
 import type { PrivacyNumbers } from '../calls/privacy'

@@ -1,12 +1,12 @@
 import type { Db } from './db'
 import type { Migration } from './migrations'
+import { put, table, WriteThrough } from './table'
 
 /**
  * The routing engine's settings that the Directory does not hold: each company's business hours
  * (queues with schedule 2), its outbound display schemes (the SDK's "dynamic display no. scheme"),
  * and each agent's outbound routing (which display rules, schemes and numbers it may use, and the one
- * it chose with setRoute). Kept in memory for synchronous reads; every write goes to the database
- * first, one at a time, and changes memory once committed (as ConfigStore does).
+ * it chose with setRoute).
  */
 export const ROUTING_MIGRATION: Migration = {
   version: 20,
@@ -86,157 +86,151 @@ export function defaultAgentRoute(agentUUID: string, companyId: string): AgentRo
   return { agentUUID, companyId, rules: [1, 2, 3], schemes: null, numbers: [], current: { rule: 1, scheme: null, number: null } }
 }
 
+/** What the routing settings keep in memory, for synchronous reads. */
+interface RoutingMemory {
+  hours: Map<string, BusinessHours>
+  schemes: Map<string, OutboundScheme>
+  routes: Map<string, AgentRoute>
+}
+
+const HOURS = table<BusinessHours & { companyId: string }, RoutingMemory>({
+  table: 'business_hours',
+  key: ['company_id'],
+  columns: {
+    company_id: (h) => h.companyId,
+    timezone: (h) => h.timezone,
+    week: { value: (h) => h.week, json: true },
+    closed_dates: { value: (h) => h.closedDates, json: true },
+  },
+  stamp: { column: 'updated_at', onUpdate: true },
+  order: 'company_id',
+  fromRow: (r) => ({ companyId: r.company_id, timezone: r.timezone, week: r.week, closedDates: r.closed_dates }),
+  memory: (m) => ({
+    put({ companyId, ...h }) {
+      const copy = structuredClone(h)
+      m.hours.set(companyId, copy)
+      return { companyId, ...copy }
+    },
+    remove: ([companyId]) => void m.hours.delete(companyId as string),
+  }),
+})
+
+const SCHEMES = table<OutboundScheme, RoutingMemory>({
+  table: 'outbound_schemes',
+  key: ['company_id', 'code'],
+  columns: {
+    company_id: (s) => s.companyId,
+    code: (s) => s.code,
+    name: (s) => s.name,
+    numbers: { value: (s) => s.numbers, json: true },
+    created_at: { value: (s) => s.createdAt, fixed: true },
+  },
+  order: 'company_id, created_at, code',
+  fromRow: (r) => ({ companyId: r.company_id, code: r.code, name: r.name, numbers: r.numbers, createdAt: Number(r.created_at) }),
+  memory: (m) => ({
+    put(s) {
+      const copy = { ...s, numbers: [...s.numbers] }
+      m.schemes.set(schemeKey(s.companyId, s.code), copy)
+      return copy
+    },
+    remove: ([companyId, code]) => void m.schemes.delete(schemeKey(companyId as string, code as string)),
+  }),
+})
+
+const ROUTES = table<AgentRoute, RoutingMemory>({
+  table: 'agent_outbound_routes',
+  key: ['agent_uuid'],
+  columns: {
+    agent_uuid: (r) => r.agentUUID,
+    company_id: (r) => r.companyId,
+    rules: { value: (r) => r.rules, json: true },
+    schemes: { value: (r) => r.schemes, json: true },
+    numbers: { value: (r) => r.numbers, json: true },
+    current_rule: (r) => r.current.rule,
+    current_scheme: (r) => r.current.scheme,
+    current_number: (r) => r.current.number,
+  },
+  stamp: { column: 'updated_at', onUpdate: true },
+  order: 'agent_uuid',
+  fromRow: (r) => ({
+    agentUUID: r.agent_uuid,
+    companyId: r.company_id,
+    rules: r.rules,
+    schemes: r.schemes,
+    numbers: r.numbers,
+    current: { rule: r.current_rule as DisplayRule, scheme: r.current_scheme, number: r.current_number },
+  }),
+  memory: (m) => ({
+    put(r) {
+      const copy = structuredClone(r)
+      m.routes.set(r.agentUUID, copy)
+      return structuredClone(copy)
+    },
+    remove: ([uuid]) => void m.routes.delete(uuid as string),
+  }),
+})
+
+/** Kept in memory for synchronous reads, written through server/store/table.ts as the Directory is. */
 export class RoutingConfigStore {
-  private readonly hours = new Map<string, BusinessHours>()
-  private readonly schemes = new Map<string, OutboundScheme>()
-  private readonly routes = new Map<string, AgentRoute>()
-  private tail: Promise<unknown> = Promise.resolve()
-  private lastStamp = 0
+  private readonly m: RoutingMemory = { hours: new Map(), schemes: new Map(), routes: new Map() }
+  private readonly w: WriteThrough<RoutingMemory>
 
-  constructor(
-    private readonly db: Db,
-    private readonly clock: () => number = Date.now,
-  ) {}
-
-  private now(): number {
-    this.lastStamp = Math.max(this.clock(), this.lastStamp + 1)
-    return this.lastStamp
+  constructor(db: Db, clock: () => number = Date.now) {
+    this.w = new WriteThrough(db, this.m, clock)
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn)
-    this.tail = run.catch(() => {})
-    return run
-  }
-
-  async idle(): Promise<void> {
-    await this.tail
+  idle(): Promise<void> {
+    return this.w.idle()
   }
 
   async load(): Promise<void> {
-    const [hours, schemes, routes] = await Promise.all([
-      this.db.query<{ company_id: string; timezone: string; week: BusinessHours['week']; closed_dates: string[] }>(
-        'select * from business_hours',
-      ),
-      this.db.query<{ company_id: string; code: string; name: string; numbers: string[]; created_at: number }>(
-        'select * from outbound_schemes order by company_id, created_at, code',
-      ),
-      this.db.query<{
-        agent_uuid: string
-        company_id: string
-        rules: DisplayRule[]
-        schemes: string[] | null
-        numbers: string[]
-        current_rule: number
-        current_scheme: string | null
-        current_number: string | null
-      }>('select * from agent_outbound_routes'),
-    ])
-    this.hours.clear()
-    this.schemes.clear()
-    this.routes.clear()
-    for (const r of hours) this.hours.set(r.company_id, { timezone: r.timezone, week: r.week, closedDates: r.closed_dates })
-    for (const r of schemes)
-      this.schemes.set(schemeKey(r.company_id, r.code), {
-        companyId: r.company_id,
-        code: r.code,
-        name: r.name,
-        numbers: r.numbers,
-        createdAt: Number(r.created_at),
-      })
-    for (const r of routes) {
-      this.routes.set(r.agent_uuid, {
-        agentUUID: r.agent_uuid,
-        companyId: r.company_id,
-        rules: r.rules,
-        schemes: r.schemes,
-        numbers: r.numbers,
-        current: { rule: r.current_rule as DisplayRule, scheme: r.current_scheme, number: r.current_number },
-      })
-    }
+    this.m.hours.clear()
+    this.m.schemes.clear()
+    this.m.routes.clear()
+    await this.w.load([HOURS, SCHEMES, ROUTES])
   }
 
   // --- business hours ---------------------------------------------------------------------------
 
   /** The company's business hours, undefined when never set (callers use DEFAULT_BUSINESS_HOURS). */
   businessHours(companyId: string): BusinessHours | undefined {
-    return this.hours.get(companyId)
+    return this.m.hours.get(companyId)
   }
 
-  saveBusinessHours(companyId: string, h: BusinessHours): Promise<BusinessHours> {
-    return this.serial(async () => {
-      await this.db.query(
-        `insert into business_hours (company_id, timezone, week, closed_dates, updated_at) values ($1, $2, $3::jsonb, $4::jsonb, $5)
-         on conflict (company_id) do update set timezone = excluded.timezone, week = excluded.week, closed_dates = excluded.closed_dates, updated_at = excluded.updated_at`,
-        [companyId, h.timezone, JSON.stringify(h.week), JSON.stringify(h.closedDates), this.now()],
-      )
-      const copy = structuredClone(h)
-      this.hours.set(companyId, copy)
-      return copy
-    })
+  async saveBusinessHours(companyId: string, h: BusinessHours): Promise<BusinessHours> {
+    const { timezone, week, closedDates } = await this.w.put(HOURS, { ...h, companyId })
+    return { timezone, week, closedDates }
   }
 
   // --- outbound display schemes ------------------------------------------------------------------
 
   scheme(companyId: string, code: string): OutboundScheme | undefined {
-    return this.schemes.get(schemeKey(companyId, code))
+    return this.m.schemes.get(schemeKey(companyId, code))
   }
 
   companySchemes(companyId: string): OutboundScheme[] {
-    return [...this.schemes.values()].filter((s) => s.companyId === companyId)
+    return [...this.m.schemes.values()].filter((s) => s.companyId === companyId)
   }
 
-  saveScheme(s: Omit<OutboundScheme, 'createdAt'> & { createdAt?: number }): Promise<OutboundScheme> {
-    return this.serial(async () => {
-      const full: OutboundScheme = { ...s, numbers: [...s.numbers], createdAt: s.createdAt ?? this.now() }
-      await this.db.query(
-        `insert into outbound_schemes (company_id, code, name, numbers, created_at) values ($1, $2, $3, $4::jsonb, $5)
-         on conflict (company_id, code) do update set name = excluded.name, numbers = excluded.numbers`,
-        [full.companyId, full.code, full.name, JSON.stringify(full.numbers), full.createdAt],
-      )
-      this.schemes.set(schemeKey(full.companyId, full.code), full)
-      return full
-    })
+  /** Saves the scheme; a new one is stamped with its creation time (the list's order). */
+  async saveScheme(s: Omit<OutboundScheme, 'createdAt'> & { createdAt?: number }): Promise<OutboundScheme> {
+    const [saved] = await this.w.apply(() => [put(SCHEMES, { ...s, createdAt: s.createdAt ?? this.w.now() })])
+    return saved as OutboundScheme
   }
 
   deleteScheme(companyId: string, code: string): Promise<void> {
-    return this.serial(async () => {
-      await this.db.query('delete from outbound_schemes where company_id = $1 and code = $2', [companyId, code])
-      this.schemes.delete(schemeKey(companyId, code))
-    })
+    return this.w.remove(SCHEMES, companyId, code)
   }
 
   // --- agents' outbound routes ---------------------------------------------------------------------
 
   /** The agent's route (its defaults when never set). */
   agentRoute(agentUUID: string, companyId: string): AgentRoute {
-    return structuredClone(this.routes.get(agentUUID) ?? defaultAgentRoute(agentUUID, companyId))
+    return structuredClone(this.m.routes.get(agentUUID) ?? defaultAgentRoute(agentUUID, companyId))
   }
 
   saveAgentRoute(r: AgentRoute): Promise<AgentRoute> {
-    return this.serial(async () => {
-      await this.db.query(
-        `insert into agent_outbound_routes (agent_uuid, company_id, rules, schemes, numbers, current_rule, current_scheme, current_number, updated_at)
-         values ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6, $7, $8, $9)
-         on conflict (agent_uuid) do update set rules = excluded.rules, schemes = excluded.schemes, numbers = excluded.numbers,
-           current_rule = excluded.current_rule, current_scheme = excluded.current_scheme, current_number = excluded.current_number,
-           updated_at = excluded.updated_at`,
-        [
-          r.agentUUID,
-          r.companyId,
-          JSON.stringify(r.rules),
-          r.schemes === null ? null : JSON.stringify(r.schemes),
-          JSON.stringify(r.numbers),
-          r.current.rule,
-          r.current.scheme,
-          r.current.number,
-          this.now(),
-        ],
-      )
-      const copy = structuredClone(r)
-      this.routes.set(r.agentUUID, copy)
-      return structuredClone(copy)
-    })
+    return this.w.put(ROUTES, r)
   }
 }
 

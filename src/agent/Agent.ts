@@ -1,32 +1,38 @@
 import EventEmitter from 'eventemitter3'
 import { CommandClient, type CommandOptions, type FetchLike } from '../cti/CommandClient'
 import { CtiSocket, type WebSocketCtor } from '../cti/CtiSocket'
-import { EVENTS_PATH, type InitResult as WireInit, type SuccessResult } from '../cti/protocol'
 import { DefaultReconnectPolicy, type ReconnectPolicy } from '../cti/ReconnectPolicy'
 import { SobotError, toSobotError } from '../errors'
-import type { AgentStateInfo, AnySobotEvent, ConnectionChangedReason, ListenerMap, SobotEventName, WorkStatusInfo } from '../events'
+import type { AnySobotEvent, ConnectionChangedReason, EventEnvelope, ListenerMap, SobotEventMap } from '../events'
 import { applyEvent, INITIAL_SNAPSHOT, type AgentSnapshot } from '../model/agentModel'
 import { checkCallCommand, type CallCommand } from '../model/callRules'
-import {
-  optBoolean,
-  optString,
-  parseAgentFilterState,
-  parseDelayTime,
-  parseDialNumber,
-  parseDtmf,
-  parseRoute,
-  parseTarget,
-  parseUserData,
-  parseAgentType,
-  parseLoginAgentState,
-  parsePage,
-  parsePhoneType,
-  parseReasonCode,
-  reqString,
-} from '../model/validate'
+import { optBoolean, reqString, type AgentType } from '../model/validate'
 import { isOnCall, LOGIN_FORBIDDEN_IN, LOGOUT_ALLOWED_IN } from '../model/workStatus'
+import {
+  noParams,
+  parseAgents,
+  parseConsult,
+  parseDelayAcw,
+  parseInit,
+  parseLogin,
+  parseMakeCall,
+  parseNotReady,
+  parseQueues,
+  parseSendDtmf,
+  parseSetRoute,
+  parseSuperviseCall,
+  parseTargetAgent,
+  parseTransfer,
+  parseUnusedExts,
+  type CommandName,
+  type CommandParams,
+  type CommandSuccess,
+  type ConsultBody,
+  type TransferBody,
+} from '../protocol/commands'
+import { EVENTS_PATH, type PhoneConfig } from '../protocol/wire'
 import { claimOwnership, TabMember, TabOwner, tabsSupported, type SharedState } from '../tabs/TabBridge'
-import type { AudioDevice, PhoneConfig, PhoneModule, PhoneStatus, WebPhoneLike } from '../phone/types'
+import type { AudioDevice, PhoneModule, PhoneStatus, WebPhoneLike } from '../phone/types'
 import { reportListenerError, settle, type Callbacks } from './adapter'
 import type {
   AgentsParams,
@@ -35,6 +41,7 @@ import type {
   ConsultResult,
   CountsInQueueResult,
   DelayAcwParams,
+  DelayAcwResult,
   DtmfParams,
   MakeCallParams,
   MakeCallResult,
@@ -95,17 +102,22 @@ export interface AgentOptions {
   closeProtection?: boolean | string
 }
 
+/** The events the SDK makes itself. */
+type LocalEventName = 'EventTokenInvalid' | 'EventJanusLatency' | 'EventError' | 'EventAgentConnectionChanged'
+
 type Lifecycle = 'new' | 'initializing' | 'online' | 'offline' | 'destroyed'
 
 /** Where commands go: the wire (the tab that owns the session) or the owning tab (allowStorageListen). */
 interface Session {
-  send(name: string, params: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult>
+  send<K extends CommandName>(name: K, params: CommandParams<K>, opts: CommandOptions): Promise<CommandSuccess<K>>
+  /** Answers the ringing call on the web phone: this tab's, or the owner tab's. */
+  answer(): Promise<Success>
   /** Round trip of the event socket's heartbeat, ms (0 where unknown). */
   rttMs(): number
   setToken(token: string): void
   close(err: SobotError): void
   companyId: string
-  agentType: '0' | '1'
+  agentType: AgentType
   /** The agent this session is for, as initAgent named it (work number or id by agentType). */
   agent: string
   isSupervisor: boolean
@@ -115,7 +127,7 @@ interface InitArgs {
   token: string
   companyId: string
   agent: string
-  agentType: '0' | '1'
+  agentType: AgentType
   opts: CommandOptions
 }
 
@@ -180,13 +192,8 @@ export class Agent {
     return settle(p, async () => {
       if (this.life === 'destroyed') throw new SobotError('DESTROYED')
       if (this.life === 'initializing' || this.life === 'online') throw new SobotError('ALREADY_INITIALIZED')
-      const args: InitArgs = {
-        token: reqString('token', p.token, 8192),
-        companyId: reqString('companyId', p.companyId, 64),
-        agent: reqString('agent', p.agent, 64),
-        agentType: parseAgentType(p.agentType),
-        opts: { signal: p.signal, timeoutMs: p.timeoutMs },
-      }
+      const token = reqString('token', p.token, 8192)
+      const args: InitArgs = { token, ...parseInit(p), opts: { signal: p.signal, timeoutMs: p.timeoutMs } }
       const shareTabs = optBoolean('allowStorageListen', p.allowStorageListen) === true && tabsSupported()
       this.life = 'initializing'
       try {
@@ -236,14 +243,11 @@ export class Agent {
     let socket: CtiSocket | undefined
     let session: Session | undefined
     try {
-      const init = (await commands.send(
+      const init = await commands.send(
         'init',
         { companyId: args.companyId, agent: args.agent, agentType: args.agentType },
         { ...args.opts, park: false },
-      )) as unknown as WireInit & {
-        agentStateInfo?: AgentStateInfo
-        workStatusInfo?: WorkStatusInfo
-      }
+      )
       commands.sessionId = init.sessionId
       const sock = (socket = new CtiSocket({
         url: `${server.replace(/^http/, 'ws')}${EVENTS_PATH}`,
@@ -256,6 +260,7 @@ export class Agent {
       }))
       session = {
         send: (name, params, opts) => commands.send(name, params, opts),
+        answer: () => this.answerHere(),
         rttMs: () => sock.rttMs,
         setToken: (token) => {
           commands.setToken(token)
@@ -297,7 +302,7 @@ export class Agent {
         this.tabOwner = new TabOwner(
           tabKey,
           (): SharedState => ({ snapshot: this.snap, isSupervisor: own.isSupervisor, agentType: own.agentType, companyId: own.companyId }),
-          (name, params, timeoutMs) => (name === 'answer' ? this.answerOnPhone() : own.send(name, params, { timeoutMs })),
+          (req, timeoutMs) => (req.name === 'answer' ? own.answer() : own.send(req.name, req.params, { timeoutMs })),
           (token) => own.setToken(token),
         )
       }
@@ -324,7 +329,11 @@ export class Agent {
     }
     this.snap = shared.snapshot
     this.session = {
-      send: async (name, params, opts) => (await member.send(name, params, opts.timeoutMs)) as SuccessResult,
+      send: (name, params, opts) => member.send(name, params, opts.timeoutMs),
+      answer: async () => {
+        await member.answer()
+        return { status: 'success' }
+      },
       rttMs: () => 0,
       setToken: (token) => member.setToken(token),
       close: (err) => member.close(err),
@@ -368,7 +377,7 @@ export class Agent {
     this.tabOwner?.broadcast(ev)
     if (ev.messageID === 'EventAgentConnectionChanged' && this.isMember && this.session) {
       // The owner tab was forced offline: so is this one.
-      this.goOffline(this.session, (ev as { reason: ConnectionChangedReason }).reason, false)
+      this.goOffline(this.session, ev.reason, false)
     }
   }
 
@@ -403,23 +412,14 @@ export class Agent {
   login(p: Params<LoginParams, LoginResult>): Promise<LoginResult> {
     return settle(p, async () => {
       const s = this.requireSession()
-      const params = {
-        agentState: parseLoginAgentState(p.agentState),
-        phoneType: parsePhoneType(p.phoneType),
-        bindExt: optString('bindExt', p.bindExt, 32),
-        bindMobile: optString('bindMobile', p.bindMobile, 32),
-        unbindExtOnLogout: optBoolean('unbindExtOnLogout', p.unbindExtOnLogout),
-      }
+      const params = parseLogin(p)
       if (LOGIN_FORBIDDEN_IN.has(this.snap.workStatus)) {
         throw new SobotError('LOGIN_FORBIDDEN', `Login is not allowed while the agent is ${this.snap.workStatus}.`)
       }
       // A web phone that cannot work (no secure context, no microphone) fails the login before it is sent.
       if (params.phoneType === 'webrtc' && !this.isMember)
         await (await this.phoneModule()).preflight(this.options.audioInputDeviceId, this.options.audioConstraints)
-      const res = (await s.send('login', params, { signal: p.signal, timeoutMs: p.timeoutMs })) as unknown as LoginResult & {
-        phone?: PhoneConfig
-      }
-      const { phone, ...result } = res
+      const { phone, ...result } = await s.send('login', params, { signal: p.signal, timeoutMs: p.timeoutMs })
       if (phone && !this.isMember) {
         try {
           await this.startPhone(s, phone)
@@ -433,62 +433,59 @@ export class Agent {
   }
 
   logout(p: Params<object, Success> = {}): Promise<Success> {
-    return this.command<Success>('logout', p, () => {
+    return this.command('logout', p, () => {
       this.requireLoggedIn()
       if (!LOGOUT_ALLOWED_IN.has(this.snap.workStatus)) {
         throw new SobotError('LOGOUT_FORBIDDEN', `Logout is not allowed while the agent is ${this.snap.workStatus}.`)
       }
-      return {}
+      return noParams()
     })
   }
 
   notReady(p: Params<NotReadyParams, Success>): Promise<Success> {
-    return this.command<Success>('notReady', p, () => {
-      const reasonCode = parseReasonCode(p?.reasonCode)
+    return this.command('notReady', p, () => {
+      const params = parseNotReady(p)
       this.requireLoggedIn()
-      return { reasonCode }
+      return params
     })
   }
 
   ready(p: Params<object, Success> = {}): Promise<Success> {
-    return this.command<Success>('ready', p, () => {
+    return this.command('ready', p, () => {
       this.requireLoggedIn()
-      return {}
+      return noParams()
     })
   }
 
   /** Hangs up and logs out from any state; for agents whose state went wrong. */
   resetLogout(p: Params<object, Success> = {}): Promise<Success> {
-    return this.command<Success>('resetLogout', p, () => ({}))
+    return this.command('resetLogout', p, noParams)
   }
 
   // --- queries -------------------------------------------------------------------------------
 
   queryStates(p: Params<object, StatesResult> = {}): Promise<StatesResult> {
-    return this.command<StatesResult>('queryStates', p, () => ({}))
+    return this.command('queryStates', p, noParams)
   }
 
   queryPhoneType(p: Params<object, PhoneTypeResult> = {}): Promise<PhoneTypeResult> {
-    return this.command<PhoneTypeResult>('queryPhoneType', p, () => ({}))
+    return this.command('queryPhoneType', p, noParams)
   }
 
   queryUnusedExts(p: Params<UnusedExtsParams, UnusedExtsResult> = {}): Promise<UnusedExtsResult> {
-    return this.command<UnusedExtsResult>('queryUnusedExts', p, () => ({
-      ext: optString('ext', p.ext, 32) ?? '',
-      ...parsePage(p.currPage, p.pageSize),
-    }))
+    return this.command('queryUnusedExts', p, () => parseUnusedExts(p))
   }
 
   queryAgentJoinedQueues(p: Params<object, JoinedQueuesResult> = {}): Promise<JoinedQueuesResult> {
-    return this.command<JoinedQueuesResult>('queryAgentJoinedQueues', p, () => ({}))
+    return this.command('queryAgentJoinedQueues', p, noParams)
   }
 
   queryAgentLoginInfo(p: Params<object, LoginInfoResult> = {}): Promise<LoginInfoResult> {
-    return this.command<LoginInfoResult>('queryAgentLoginInfo', p, () => ({}))
+    return this.command('queryAgentLoginInfo', p, noParams)
   }
 
   queryAgentCanJoinedInfo(p: Params<object, CanJoinedInfoResult> = {}): Promise<CanJoinedInfoResult> {
-    return this.command<CanJoinedInfoResult>('queryAgentCanJoinedInfo', p, () => ({}))
+    return this.command('queryAgentCanJoinedInfo', p, noParams)
   }
 
   // --- supervisor ----------------------------------------------------------------------------
@@ -505,11 +502,11 @@ export class Agent {
     return this.supervise('forceReady', p)
   }
 
-  private supervise(name: string, p: Params<TargetAgentParams, Success>): Promise<Success> {
-    return this.command<Success>(name, p, (s) => {
-      const targetAgentID = reqString('targetAgentID', p?.targetAgentID, 64)
+  private supervise(name: 'forceLogout' | 'forceBusy' | 'forceReady', p: Params<TargetAgentParams, Success>): Promise<Success> {
+    return this.command(name, p, (s) => {
+      const params = parseTargetAgent({ targetAgentID: p?.targetAgentID, agentType: s.agentType })
       if (!s.isSupervisor) throw new SobotError('PERMISSION_DENIED', `${name} needs a supervisor.`)
-      return { targetAgentID, agentType: s.agentType }
+      return params
     })
   }
 
@@ -517,22 +514,7 @@ export class Agent {
 
   /** Calls the agent's phone, then the customer, and bridges them. */
   makeCall(p: Params<MakeCallParams, MakeCallResult>): Promise<MakeCallResult> {
-    return this.callCommand<MakeCallResult>('makeCall', p, () => {
-      const privacyNumber = optString('privacyNumber', p?.privacyNumber, 128)
-      const otherDN = parseDialNumber('otherDN', p?.otherDN, true)!
-      const ANI = parseDialNumber('ANI', p.ANI, false)
-      const outboundPlanCode = optString('outboundPlanCode', p.outboundPlanCode, 64)
-      if (ANI && outboundPlanCode) throw new SobotError('INVALID_PARAMETER', 'ANI and outboundPlanCode: give one or the other, not both.')
-      return {
-        otherDN,
-        privacyNumber,
-        ANI,
-        agentANI: parseDialNumber('agentANI', p.agentANI, false),
-        outboundRouteType: optString('outboundRouteType', p.outboundRouteType, 8),
-        outboundPlanCode,
-        userData: parseUserData(p.userData),
-      }
-    })
+    return this.callCommand('makeCall', p, () => parseMakeCall(p))
   }
 
   /** Answers the ringing call on the web phone. (A SIP phone or mobile is answered on the device.) */
@@ -540,89 +522,94 @@ export class Agent {
     return settle(p, async () => {
       this.requireSession()
       checkCallCommand('answer', this.snap.workStatus)
-      return this.answerOnPhone()
+      return this.requireSession().answer()
     })
   }
 
   rejectCall(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('rejectCall', p)
+    return this.callCommand('rejectCall', p, noParams)
   }
 
   hangup(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('hangup', p)
+    return this.callCommand('hangup', p, noParams)
   }
 
   /** The customer hears music on hold; the agent hears nothing. */
   holdCall(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('holdCall', p)
+    return this.callCommand('holdCall', p, noParams)
   }
 
   retrieveCall(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('retrieveCall', p)
+    return this.callCommand('retrieveCall', p, noParams)
   }
 
   /** Nobody hears the agent until unmute. */
   muteCall(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('muteCall', p)
+    return this.callCommand('muteCall', p, noParams)
   }
 
   unmute(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('unmute', p)
+    return this.callCommand('unmute', p, noParams)
   }
 
   /** Sends up to 24 of 0-9 * # to the far end (RFC 4733). */
   sendDtmf(p: Params<DtmfParams, Success>): Promise<Success> {
-    return this.callCommand<Success>('sendDtmf', p, () => ({ dtmfDigits: parseDtmf(p?.dtmfDigits) }))
+    return this.callCommand('sendDtmf', p, () => parseSendDtmf(p))
   }
 
   /** Blind transfer: the customer goes to the target; this agent's leg ends (after-call work follows). */
   singleTransfer(p: Params<TransferParams, Success>): Promise<Success> {
-    return this.callCommand<Success>('singleTransfer', p, (s) => this.target(s, parseTarget(p?.targetType, p?.target, true)))
+    return this.callCommand('singleTransfer', p, (s) =>
+      this.target(s, parseTransfer({ targetType: p?.targetType, target: p?.target, agentType: s.agentType })),
+    )
   }
 
   /** Holds the customer (music) and calls the target on a second call (callType Consult). */
   initiateConsult(p: Params<ConsultParams, ConsultResult>): Promise<ConsultResult> {
-    return this.callCommand<ConsultResult>('initiateConsult', p, (s) => this.target(s, parseTarget(p?.targetType, p?.target, false)))
+    return this.callCommand('initiateConsult', p, (s) =>
+      this.target(s, parseConsult({ targetType: p?.targetType, target: p?.target, agentType: s.agentType })),
+    )
   }
 
   /** An agent cannot transfer to or consult itself (by work number or id, or its own extension). */
-  private target(s: Session, t: { targetType: string; target: string }): Record<string, unknown> {
+  private target<T extends TransferBody | ConsultBody>(s: Session, t: T): T {
     if ((t.targetType === '0' && t.target === s.agent) || (t.targetType === '2' && t.target === this.snap.thisDN))
       throw new SobotError('TARGET_IS_SELF')
-    return { ...t, agentType: s.agentType }
+    return t
   }
 
   cancelConsult(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('cancelConsult', p)
+    return this.callCommand('cancelConsult', p, noParams)
   }
 
   retrieveConsult(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('retrieveConsult', p)
+    return this.callCommand('retrieveConsult', p, noParams)
   }
 
   consultTransfer(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('consultTransfer', p)
+    return this.callCommand('consultTransfer', p, noParams)
   }
 
   consultConference(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('consultConference', p)
+    return this.callCommand('consultConference', p, noParams)
   }
 
   /** Ends the agent legs; the customer hears the satisfaction survey. */
   sendSatisfy(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('sendSatisfy', p)
+    return this.callCommand('sendSatisfy', p, noParams)
   }
 
-  delayACW(p: Params<DelayAcwParams, Success>): Promise<Success> {
-    return this.callCommand<Success>('delayACW', p, () => ({ delayTime: parseDelayTime(p?.delayTime) }))
+  /** Extends after-call work by delayTime seconds; resolves with its new end. */
+  delayACW(p: Params<DelayAcwParams, DelayAcwResult>): Promise<DelayAcwResult> {
+    return this.callCommand('delayACW', p, () => parseDelayAcw(p))
   }
 
   completeACW(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('completeACW', p)
+    return this.callCommand('completeACW', p, noParams)
   }
 
   completeACWToBusy(p: Params<object, Success> = {}): Promise<Success> {
-    return this.callCommand<Success>('completeACWToBusy', p)
+    return this.callCommand('completeACWToBusy', p, noParams)
   }
 
   /** Supervisor: listen to an agent's call (ObserveBy / ObserveTo); heard by nobody. */
@@ -641,65 +628,60 @@ export class Agent {
   }
 
   private superviseCall(name: 'observe' | 'bargeIn' | 'intercept', p: Params<SuperviseCallParams, Success>): Promise<Success> {
-    return this.callCommand<Success>(name, p, (s) => {
-      const targetAgentID = reqString('targetAgentID', p?.targetAgentID, 64)
+    return this.callCommand(name, p, (s) => {
+      const params = parseSuperviseCall({ targetAgentID: p?.targetAgentID, agentType: s.agentType })
       if (!s.isSupervisor) throw new SobotError('PERMISSION_DENIED', `${name} needs a supervisor.`)
-      if (targetAgentID === s.agent) throw new SobotError('TARGET_IS_SELF')
-      return { targetAgentID, agentType: s.agentType }
+      if (params.targetAgentID === s.agent) throw new SobotError('TARGET_IS_SELF')
+      return params
     })
   }
 
   // --- assistance and extension queries ------------------------------------------------------
 
   queryRoutes(p: Params<object, RoutesResult> = {}): Promise<RoutesResult> {
-    return this.command<RoutesResult>('queryRoutes', p, () => {
+    return this.command('queryRoutes', p, () => {
       this.requireLoggedIn()
-      return {}
+      return noParams()
     })
   }
 
   setRoute(p: Params<SetRouteParams, RoutesResult>): Promise<RoutesResult> {
-    return this.command<RoutesResult>('setRoute', p, () => {
-      const route = parseRoute(p ?? {})
+    return this.command('setRoute', p, () => {
+      const route = parseSetRoute(p)
       this.requireLoggedIn()
       return route
     })
   }
 
   queryQueues(p: Params<QueuesParams, QueuesResult> = {}): Promise<QueuesResult> {
-    return this.command<QueuesResult>('queryQueues', p, () => ({ queue: optString('queue', p.queue, 64) ?? '' }))
+    return this.command('queryQueues', p, () => parseQueues(p))
   }
 
   queryAgents(p: Params<AgentsParams, AgentsResult> = {}): Promise<AgentsResult> {
-    return this.command<AgentsResult>('queryAgents', p, () => ({
-      agentName: optString('agentName', p.agentName, 64) ?? '',
-      agentState: parseAgentFilterState(p.agentState),
-      queueCode: optString('queueCode', p.queueCode, 64) ?? '',
-    }))
+    return this.command('queryAgents', p, () => parseAgents(p))
   }
 
   queryCountsInQueue(p: Params<object, CountsInQueueResult> = {}): Promise<CountsInQueueResult> {
-    return this.command<CountsInQueueResult>('queryCountsInQueue', p, () => ({}))
+    return this.command('queryCountsInQueue', p, noParams)
   }
 
   // --- plumbing ------------------------------------------------------------------------------
 
   /** A call operation: parameters first, then the workStatus rule, then the command. */
-  private callCommand<R>(
-    name: CallCommand,
-    p: (Callbacks<R> & CommandOptions) | undefined,
-    prepare?: (s: Session) => Record<string, unknown>,
-  ): Promise<R> {
-    return this.command<R>(name, p, (s) => {
-      const params = prepare ? prepare(s) : {}
+  private callCommand<K extends CommandName & CallCommand>(
+    name: K,
+    p: (Callbacks<CommandSuccess<K>> & CommandOptions) | undefined,
+    prepare: (s: Session) => CommandParams<K>,
+  ): Promise<CommandSuccess<K>> {
+    return this.command(name, p, (s) => {
+      const params = prepare(s)
       checkCallCommand(name, this.snap.workStatus)
       return params
     })
   }
 
-  /** Answers on the web phone (in the tab that owns the session). */
-  private async answerOnPhone(): Promise<Success> {
-    if (this.isMember) return (await this.requireSession().send('answer', {}, {})) as unknown as Success
+  /** Answers on this tab's web phone (the tab that owns the session). */
+  private async answerHere(): Promise<Success> {
     if (!this.phone)
       throw new SobotError(
         'PHONE_NOT_REGISTERED',
@@ -762,8 +744,8 @@ export class Agent {
   /** A reloaded page (or a tab taking over) of an agent logged in with the web phone registers it again. */
   private async restorePhone(s: Session): Promise<void> {
     try {
-      const res = (await s.send('phone', {}, {})) as unknown as { phone?: PhoneConfig }
-      if (res.phone && this.session === s) await this.startPhone(s, res.phone)
+      const { phone } = await s.send('phone', {}, {})
+      if (phone && this.session === s) await this.startPhone(s, phone)
     } catch (e) {
       const err = toSobotError(e)
       this.emitLocal('EventError', { errorCode: err.errorCode, errorMessage: err.errorMessage })
@@ -798,19 +780,17 @@ export class Agent {
   }
 
   /**
-   * Validates (prepare throws before anything is sent), sends the command, and adapts the result.
-   * The server answers with the spec's fields; `status: 'success'` is always there.
+   * Validates (prepare runs the command's parser and the state checks, and throws before anything is
+   * sent), sends the command, and resolves with its result as the contract types it.
    */
-  protected command<R>(
-    name: string,
-    p: (Callbacks<R> & CommandOptions) | undefined,
-    prepare: (s: Session) => Record<string, unknown>,
-  ): Promise<R> {
-    return settle(p, async () => {
+  private command<K extends CommandName>(
+    name: K,
+    p: (Callbacks<CommandSuccess<K>> & CommandOptions) | undefined,
+    prepare: (s: Session) => CommandParams<K>,
+  ): Promise<CommandSuccess<K>> {
+    return settle(p, () => {
       const s = this.requireSession()
-      const params = prepare(s)
-      const res: SuccessResult = await s.send(name, params, { signal: p?.signal, timeoutMs: p?.timeoutMs })
-      return res as unknown as R
+      return s.send(name, prepare(s), { signal: p?.signal, timeoutMs: p?.timeoutMs })
     })
   }
 
@@ -864,15 +844,15 @@ export class Agent {
   }
 
   /** Events the SDK makes itself (not from the server) get the same envelope. */
-  protected emitLocal<K extends SobotEventName>(messageID: K, fields: Record<string, unknown>): void {
-    this.deliver({
+  private emitLocal<K extends LocalEventName>(messageID: K, fields: Omit<SobotEventMap[K], keyof EventEnvelope>): void {
+    const envelope: EventEnvelope = {
       messageID,
       creationTime: Date.now(),
       companyId: this.session?.companyId ?? '',
       referenceID: '',
       attachedData: {},
-      ...fields,
-    } as unknown as AnySobotEvent)
+    }
+    this.deliver({ ...envelope, ...fields } as SobotEventMap[K])
   }
 
   private serverUrl(): string {

@@ -1,7 +1,29 @@
 import type { CommandOptions } from '../cti/CommandClient'
 import type { AgentStateInfo, WorkStatusInfo } from '../events'
-import type { PhoneType } from '../model/validate'
+import type { DndReasonCode } from '../model/agentState'
+import type { AgentFilterState, AgentType, ConsultTargetType, LoginAgentState, PhoneType, RouteRule, TargetType } from '../model/validate'
+import type {
+  AgentsReply,
+  CallIdReply,
+  CanJoinedInfoReply,
+  CountsInQueueReply,
+  DelayAcwReply,
+  JoinedQueuesReply,
+  LoginInfoReply,
+  LoginReply,
+  PhoneTypeReply,
+  QueuesReply,
+  RoutesReply,
+  StatesReply,
+  UnusedExtsReply,
+} from '../protocol/commands'
 import type { Callbacks } from './adapter'
+
+export type { PhoneTypeEntry, QueueEntry, RouteEntry } from '../protocol/commands'
+
+// The facade's parameters and results. Results are the contract's (src/protocol/commands.ts) with
+// `status`; parameters are what a caller may pass, in literal types so that a misspelt value does not
+// compile (the SDK still checks every value at run time, for JavaScript callers).
 
 /** Every method's parameters: its own, the callbacks, and per-call transport options. */
 export type Params<P, R> = P & Callbacks<R> & CommandOptions
@@ -10,57 +32,38 @@ export interface Success {
   status: 'success'
 }
 
+/** reasonCode as a number or its string form: 2 DND, 11 break, 12-15 named breaks, 16-18 custom breaks. */
+export type ReasonCodeParam = DndReasonCode | `${DndReasonCode}`
+
 export interface InitAgentParams {
   token: string
   companyId: string
   /** Work number (agentType "0", the default) or agent id (agentType "1"). */
   agent: string
-  agentType?: '0' | '1' | string
+  agentType?: AgentType
   /** Share one session between the tabs of this agent (the first tab owns the connections). */
   allowStorageListen?: boolean
 }
 
 export interface LoginParams {
   /** "1" online, "2" DND (the default). */
-  agentState?: '1' | '2' | string
-  phoneType?: PhoneType | string
+  agentState?: LoginAgentState
+  phoneType?: PhoneType
   bindExt?: string
   bindMobile?: string
   unbindExtOnLogout?: boolean
 }
 
-export interface LoginResult extends Success {
-  agentState: '1' | '2'
-  phoneType: PhoneType
-  bindExt: string
-  bindMobile: string
-  reasonCode: number
-}
+export interface LoginResult extends Success, Omit<LoginReply, 'phone'> {}
 
 export interface NotReadyParams {
   /** 2 DND, 11 break, 12-15 named breaks, 16-18 custom breaks. */
-  reasonCode: number | string
+  reasonCode: ReasonCodeParam
 }
 
-export interface StatesResult extends Success {
-  states: { code: string; name: string }[]
-}
+export interface StatesResult extends Success, StatesReply {}
 
-export interface PhoneTypeEntry {
-  phoneType: PhoneType
-  default: boolean
-  defaultPhoneType: boolean
-}
-
-export interface PhoneTypeResult extends Success {
-  id: string
-  agentID: string
-  agentName: string
-  currentPhoneType: PhoneType | ''
-  ext: string
-  phone: string
-  phoneTypes: PhoneTypeEntry[]
-}
+export interface PhoneTypeResult extends Success, PhoneTypeReply {}
 
 export interface UnusedExtsParams {
   ext?: string
@@ -68,50 +71,13 @@ export interface UnusedExtsParams {
   pageSize?: number
 }
 
-export interface UnusedExtsResult extends Success {
-  currPage: number
-  pageSize: number
-  total: number
-  exts: { ext: string; default: boolean }[]
-}
+export interface UnusedExtsResult extends Success, UnusedExtsReply {}
 
-export interface QueueEntry {
-  queueID: string
-  queueName: string
-  queueWeight: number
-  /** 0 default log-in group, 1 optional. */
-  checkin: number
-}
+export interface JoinedQueuesResult extends Success, JoinedQueuesReply {}
 
-export interface JoinedQueuesResult extends Success {
-  queues: QueueEntry[]
-}
+export interface LoginInfoResult extends Success, LoginInfoReply {}
 
-export interface LoginInfoResult extends Success {
-  agentUUID: string
-  agentID: string
-  agentName: string
-  ext: string
-  phone: string
-  phoneTypes: PhoneTypeEntry[]
-  receptionQueues: QueueEntry[]
-}
-
-export interface CanJoinedInfoResult extends Success {
-  info: {
-    id: string
-    agentID: string
-    agentName: string
-    loginStatusCode: string
-    loginStatusName: string
-    currentPhoneType: PhoneType | ''
-    ext: string
-    phone: string
-    phoneTypes: { phoneType: PhoneType }[]
-    checkableQueues: QueueEntry[]
-    loginStatus: { code: string; name: string }[]
-  }
-}
+export interface CanJoinedInfoResult extends Success, CanJoinedInfoReply {}
 
 export interface TargetAgentParams {
   /** Work number or id, as the supervisor's own agentType says. */
@@ -146,24 +112,20 @@ export interface MakeCallParams {
   userData?: Record<string, unknown>
 }
 
-export interface MakeCallResult extends Success {
-  callID: string
-}
+export interface MakeCallResult extends Success, CallIdReply {}
 
 /** initiateConsult: the consult call's callID (its events carry callType Consult). */
-export interface ConsultResult extends Success {
-  callID: string
-}
+export interface ConsultResult extends Success, CallIdReply {}
 
 export interface TransferParams {
   /** 0 agent, 1 third-party number, 2 extension, 3 skill group. */
-  targetType: '0' | '1' | '2' | '3' | string
+  targetType: TargetType
   target: string
 }
 
 export interface ConsultParams {
   /** 0 agent, 1 third-party number, 2 extension. */
-  targetType: '0' | '1' | '2' | string
+  targetType: ConsultTargetType
   target: string
 }
 
@@ -177,24 +139,14 @@ export interface DelayAcwParams {
   delayTime: number | string
 }
 
-export interface RouteEntry {
-  code: string
-  name: string
-  hasSet: boolean
-}
+/** delayACW: the new end of after-call work. */
+export interface DelayAcwResult extends Success, DelayAcwReply {}
 
-export interface RoutesResult extends Success {
-  agentUuid: string
-  agentID: string
-  agentName: string
-  explicitRule: RouteEntry[]
-  explicitSchema: { code: string; planName: string; hasSet: boolean }[]
-  explicitNumbers: { number: string; nickName: string; hasSet: boolean }[]
-}
+export interface RoutesResult extends Success, RoutesReply {}
 
 export interface SetRouteParams {
   /** 1 enterprise number pool, 2 dynamic scheme (explicitCode), 3 agent number (explicitNumber). */
-  explicitRule: '1' | '2' | '3' | string
+  explicitRule: RouteRule
   explicitCode?: string
   explicitNumber?: string
 }
@@ -204,24 +156,18 @@ export interface QueuesParams {
   queue?: string
 }
 
-export interface QueuesResult extends Success {
-  queues: { queueCode: string; queueName: string; readyMembers: number }[]
-}
+export interface QueuesResult extends Success, QueuesReply {}
 
 export interface AgentsParams {
   agentName?: string
-  /** -1 all, 1 online (the default). */
-  agentState?: number | string
+  /** -1 all, 0 offline, 1 online (the default), 2 DND; a number or its string form. */
+  agentState?: AgentFilterState | `${AgentFilterState}`
   queueCode?: string
 }
 
-export interface AgentsResult extends Success {
-  agents: { agentUUID: string; agentID: string; agentName: string; ext: string; agentState: number; workStatus: number }[]
-}
+export interface AgentsResult extends Success, AgentsReply {}
 
-export interface CountsInQueueResult extends Success {
-  queues: { queueID: string; queueName: string; count: number }[]
-}
+export interface CountsInQueueResult extends Success, CountsInQueueReply {}
 
 /** A supervisor's operations on an agent's call: observe (listen), barge in, intercept (take over). */
 export interface SuperviseCallParams {

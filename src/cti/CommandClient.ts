@@ -1,5 +1,6 @@
 import { SobotError, isErrorCode, toSobotError } from '../errors'
-import { CTI_BASE_PATH, HEADER_PROTOCOL, HEADER_SESSION, PROTOCOL_VERSION, type SuccessResult } from './protocol'
+import type { CommandName, CommandParams, CommandSuccess } from '../protocol/commands'
+import { commandPath, HEADER_PROTOCOL, HEADER_SESSION, PROTOCOL_VERSION } from '../protocol/wire'
 
 /** A command that has had no answer by then fails with TIMEOUT. */
 export const COMMAND_TIMEOUT_MS = 10_000
@@ -38,12 +39,15 @@ export interface CommandClientOptions {
   onTokenInvalid: (err: SobotError) => void
 }
 
+/** What went out on the wire: a command's success, whichever command it was. */
+type AnySuccess = CommandSuccess<CommandName>
+
 interface Parked {
   order: number
-  name: string
+  name: CommandName
   body: Record<string, unknown>
   opts: CommandOptions
-  resolve: (r: SuccessResult) => void
+  resolve: (r: AnySuccess) => void
   reject: (e: SobotError) => void
   onAbort: () => void
 }
@@ -81,8 +85,12 @@ export class CommandClient {
     return this.parkTimer !== undefined
   }
 
-  send(name: string, params: Record<string, unknown>, opts: SendOptions = {}): Promise<SuccessResult> {
-    const body = { referenceID: newReferenceID(), ...params }
+  /** Sends a command with its parameters (already parsed by the contract's parser); resolves with its result. */
+  send<K extends CommandName>(name: K, params: CommandParams<K>, opts: SendOptions = {}): Promise<CommandSuccess<K>> {
+    return this.sendAny(name, { referenceID: newReferenceID(), ...params }, opts) as Promise<CommandSuccess<K>>
+  }
+
+  private sendAny(name: CommandName, body: Record<string, unknown>, opts: SendOptions): Promise<AnySuccess> {
     const order = ++this.order
     if (opts.signal?.aborted) return Promise.reject(new SobotError('ABORTED'))
     if (this.parkTimer !== undefined || this.flushing) return this.park(order, name, body, opts)
@@ -131,11 +139,11 @@ export class CommandClient {
 
   private park(
     order: number,
-    name: string,
+    name: CommandName,
     body: Record<string, unknown>,
     opts: CommandOptions,
     refusal?: SobotError,
-  ): Promise<SuccessResult> {
+  ): Promise<AnySuccess> {
     return new Promise((resolve, reject) => {
       const p: Parked = {
         order,
@@ -199,7 +207,7 @@ export class CommandClient {
     }
   }
 
-  private async attempt(name: string, body: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult> {
+  private async attempt(name: CommandName, body: Record<string, unknown>, opts: CommandOptions): Promise<AnySuccess> {
     try {
       return await this.post(name, body, opts)
     } catch (e) {
@@ -211,7 +219,7 @@ export class CommandClient {
     }
   }
 
-  private async post(name: string, body: Record<string, unknown>, opts: CommandOptions): Promise<SuccessResult> {
+  private async post(name: CommandName, body: Record<string, unknown>, opts: CommandOptions): Promise<AnySuccess> {
     const ctl = new AbortController()
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? COMMAND_TIMEOUT_MS
     let timedOut = false
@@ -230,7 +238,7 @@ export class CommandClient {
       if (this.sessionId) headers[HEADER_SESSION] = this.sessionId
       let res: Awaited<ReturnType<FetchLike>>
       try {
-        res = await this.opts.fetch(`${this.opts.server}${CTI_BASE_PATH}/agent/_${name}`, {
+        res = await this.opts.fetch(`${this.opts.server}${commandPath(name)}`, {
           method: 'POST',
           headers,
           body: JSON.stringify(body),
@@ -249,7 +257,8 @@ export class CommandClient {
         throw new SobotError('SERVER_ERROR', `${name}: the server answered HTTP ${res.status} without JSON.`, { cause: err })
       }
       const d = data as { status?: unknown; errorCode?: unknown; errorMessage?: unknown }
-      if (d && d.status === 'success' && res.status < 300) return d as SuccessResult
+      // The server answers with the contract's result for the command.
+      if (d && d.status === 'success' && res.status < 300) return d as AnySuccess
       if (d && isErrorCode(d.errorCode)) throw new SobotError(d.errorCode, typeof d.errorMessage === 'string' ? d.errorMessage : undefined)
       throw new SobotError(res.status === 404 ? 'NOT_FOUND' : 'SERVER_ERROR', `${name}: the server answered HTTP ${res.status}.`)
     } finally {

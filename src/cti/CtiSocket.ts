@@ -1,7 +1,7 @@
 import mitt from 'mitt'
 import { SobotError } from '../errors'
 import type { AnySobotEvent } from '../events'
-import { PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from './protocol'
+import { PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from '../protocol/wire'
 import type { ReconnectPolicy } from './ReconnectPolicy'
 
 /** A ping every 10 s; no pong within 5 s means the connection is dead even if TCP has not noticed. */

@@ -46,7 +46,9 @@ export function nextAgentState(from: AgentStateCode, action: AgentStateAction): 
 
 /** reasonCode: why the agent is DND. 0 means none (online or offline). */
 export const REASON_CODES = [2, 11, 12, 13, 14, 15, 16, 17, 18] as const
-export type ReasonCode = 0 | (typeof REASON_CODES)[number]
+/** Why an agent is DND: 2 DND, 11 break, 12-15 named breaks, 16-18 custom breaks. */
+export type DndReasonCode = (typeof REASON_CODES)[number]
+export type ReasonCode = 0 | DndReasonCode
 
 export const REASON_NAMES: Readonly<Record<ReasonCode, string>> = {
   0: 'None',
@@ -61,6 +63,6 @@ export const REASON_NAMES: Readonly<Record<ReasonCode, string>> = {
   18: 'Break (Custom 3)',
 }
 
-export function isReasonCode(n: number): n is (typeof REASON_CODES)[number] {
+export function isReasonCode(n: number): n is DndReasonCode {
   return (REASON_CODES as readonly number[]).includes(n)
 }

@@ -1,5 +1,5 @@
 import { SobotError, type ErrorCode } from '../errors'
-import { isReasonCode } from './agentState'
+import { isReasonCode, type DndReasonCode } from './agentState'
 
 /**
  * Parameter rules of the spec, shared by the SDK (before anything is sent) and the server (which
@@ -9,6 +9,10 @@ import { isReasonCode } from './agentState'
 
 export type PhoneType = 'sip' | 'pstn' | 'webrtc'
 export const PHONE_TYPES: readonly PhoneType[] = ['sip', 'pstn', 'webrtc']
+/** How an agent is named: "0" by work number, "1" by agent id. */
+export type AgentType = '0' | '1'
+/** The login's agentState: "1" online, "2" DND. */
+export type LoginAgentState = '1' | '2'
 
 function fail(code: ErrorCode, name: string, detail: string): never {
   throw new SobotError(code, `${name}: ${detail}`)
@@ -37,12 +41,12 @@ function oneOf<T extends string>(code: ErrorCode, name: string, v: unknown, allo
   return s as T
 }
 
-export function parseAgentType(v: unknown): '0' | '1' {
+export function parseAgentType(v: unknown): AgentType {
   return oneOf('INVALID_AGENT_TYPE', 'agentType', v, ['0', '1'] as const, '0')!
 }
 
 /** Login status after login; blank means DND (2), as the spec says. */
-export function parseLoginAgentState(v: unknown): '1' | '2' {
+export function parseLoginAgentState(v: unknown): LoginAgentState {
   return oneOf('INVALID_AGENT_STATE', 'agentState', v, ['1', '2'] as const, '2')!
 }
 
@@ -64,7 +68,7 @@ function wholeNumber(name: string, v: unknown, code: ErrorCode): number | undefi
   return n
 }
 
-export function parseReasonCode(v: unknown): number {
+export function parseReasonCode(v: unknown): DndReasonCode {
   const n = wholeNumber('reasonCode', v, 'INVALID_REASON_CODE')
   if (n === undefined) fail('MISSING_PARAMETER', 'reasonCode', 'is required (2 or 11-18).')
   if (!isReasonCode(n)) fail('INVALID_REASON_CODE', 'reasonCode', `${n} is not 2 or 11-18.`)
@@ -93,7 +97,11 @@ export function parseDelayTime(v: unknown): number {
 
 /** 0 agent, 1 third-party number, 2 extension, 3 skill group (transfer only). */
 export type TargetType = '0' | '1' | '2' | '3'
+/** A consult's target: no skill group. */
+export type ConsultTargetType = Exclude<TargetType, '3'>
 
+export function parseTarget(targetType: unknown, target: unknown, allowSkillGroup: true): { targetType: TargetType; target: string }
+export function parseTarget(targetType: unknown, target: unknown, allowSkillGroup: false): { targetType: ConsultTargetType; target: string }
 export function parseTarget(targetType: unknown, target: unknown, allowSkillGroup: boolean): { targetType: TargetType; target: string } {
   const allowed: TargetType[] = allowSkillGroup ? ['0', '1', '2', '3'] : ['0', '1', '2']
   const t = oneOf('INVALID_TARGET_TYPE', 'targetType', targetType, allowed, undefined)
@@ -103,8 +111,11 @@ export function parseTarget(targetType: unknown, target: unknown, allowSkillGrou
   return { targetType: t, target: tg }
 }
 
+/** The outbound display rule: 1 enterprise number pool, 2 dynamic scheme, 3 agent number. */
+export type RouteRule = '1' | '2' | '3'
+
 export function parseRoute(p: { explicitRule?: unknown; explicitCode?: unknown; explicitNumber?: unknown }): {
-  explicitRule: '1' | '2' | '3'
+  explicitRule: RouteRule
   explicitCode?: string
   explicitNumber?: string
 } {
@@ -125,8 +136,11 @@ export function parsePage(currPage: unknown, pageSize: unknown): { currPage: num
   return { currPage: page, pageSize: size }
 }
 
-/** queryAgents' agentState: -1 all, 1 online; blank means 1. */
-export function parseAgentFilterState(v: unknown): -1 | 0 | 1 | 2 {
+/** queryAgents' agentState: -1 all, 0 offline, 1 online, 2 DND. */
+export type AgentFilterState = -1 | 0 | 1 | 2
+
+/** queryAgents' agentState; blank means 1. */
+export function parseAgentFilterState(v: unknown): AgentFilterState {
   const n = wholeNumber('agentState', v, 'INVALID_AGENT_STATE') ?? 1
   if (n !== -1 && n !== 0 && n !== 1 && n !== 2) fail('INVALID_AGENT_STATE', 'agentState', `${n} is not -1, 0, 1 or 2.`)
   return n

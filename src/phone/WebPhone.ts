@@ -2,6 +2,7 @@ import * as JsSIP from 'jssip'
 import type { RTCSession } from 'jssip/lib/RTCSession'
 import type { IncomingRequest } from 'jssip/lib/SIPMessage'
 import { SobotError } from '../errors'
+import { SIP_AUTO_ANSWER_HEADER, SIP_CALL_ID_HEADER } from '../protocol/wire'
 import { mos, quality } from './quality'
 import type { AudioDevice, PhoneConfig, PhoneOptions, PhoneStats, PhoneStatus, WebPhoneLike } from './types'
 
@@ -14,9 +15,6 @@ import type { AudioDevice, PhoneConfig, PhoneOptions, PhoneStats, PhoneStatus, W
 /** How often EventJanusLatency is reported during a call. */
 export const STATS_INTERVAL_MS = 5_000
 export const REGISTER_TIMEOUT_MS = 10_000
-/** The platform's INVITE headers (see server/calls/CallControl.ts). */
-const CALL_ID_HEADER = 'X-Sobot-Call-ID'
-const AUTO_ANSWER_HEADER = 'X-Sobot-Auto-Answer'
 
 function mediaError(err: unknown): SobotError {
   const name = (err as { name?: string } | null)?.name
@@ -194,9 +192,9 @@ export class WebPhone implements WebPhoneLike {
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here' })
       return
     }
-    this.callID = request.getHeader(CALL_ID_HEADER) || undefined
+    this.callID = request.getHeader(SIP_CALL_ID_HEADER) || undefined
     this.adopt(session)
-    if (request.getHeader(AUTO_ANSWER_HEADER) === 'true') void this.answer().catch(() => session.terminate({ status_code: 480 }))
+    if (request.getHeader(SIP_AUTO_ANSWER_HEADER) === 'true') void this.answer().catch(() => session.terminate({ status_code: 480 }))
     else if (this.opts.ringtone !== false) this.ring.start()
   }
 

@@ -1,13 +1,7 @@
-/** What the login result hands the web phone (phoneType webrtc): nothing is hard-wired. */
-export interface PhoneConfig {
-  /** The SIP websocket's path on the contact center (the URL follows the SDK's server URL). */
-  sipPath: string
-  uri: string
-  authorizationUser: string
-  password: string
-  displayName: string
-  iceServers?: RTCIceServer[]
-}
+import type { PhoneConfig } from '../protocol/wire'
+
+/** The web phone's identity (the contract's, in src/protocol/wire.ts): the login result hands it over. */
+export type { PhoneConfig }
 
 export interface PhoneStats {
   /** Round trip to the contact center's media, ms. */

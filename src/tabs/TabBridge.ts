@@ -1,6 +1,7 @@
 import { SobotError, toSobotError } from '../errors'
 import type { AnySobotEvent } from '../events'
 import type { AgentSnapshot } from '../model/agentModel'
+import type { CommandName, CommandParams, CommandSuccess, NoParams } from '../protocol/commands'
 
 /**
  * Several tabs of one agent (initAgent's allowStorageListen): the tab holding a Web Lock owns the
@@ -15,11 +16,18 @@ export interface SharedState {
   companyId: string
 }
 
+/** What another tab asks the owner for: a command of the contract, or answering the owner's web phone. */
+export type TabRequestName = CommandName | 'answer'
+type TabParams<K extends TabRequestName> = K extends CommandName ? CommandParams<K> : NoParams
+export type TabRequest<K extends TabRequestName = TabRequestName> = { [N in K]: { name: N; params: TabParams<N> } }[K]
+
+type CmdMsg<K extends TabRequestName = TabRequestName> = { k: 'cmd'; from: string; id: number; req: TabRequest<K>; timeoutMs?: number }
+
 type Msg =
   | { k: 'join'; from: string }
   | { k: 'hello'; to: string; state: SharedState }
   | { k: 'ev'; ev: AnySobotEvent }
-  | { k: 'cmd'; from: string; id: number; name: string; params: Record<string, unknown>; timeoutMs?: number }
+  | CmdMsg
   | { k: 'res'; to: string; id: number; ok: boolean; value: unknown }
   | { k: 'token'; token: string }
 
@@ -84,7 +92,7 @@ export class TabOwner {
   constructor(
     key: string,
     private readonly state: () => SharedState,
-    private readonly run: (name: string, params: Record<string, unknown>, timeoutMs?: number) => Promise<unknown>,
+    private readonly run: (req: TabRequest, timeoutMs?: number) => Promise<unknown>,
     private readonly onToken: (token: string) => void,
   ) {
     this.ch = new (platform()!.BC)(`sobot-call-sdk:${key}`)
@@ -103,7 +111,7 @@ export class TabOwner {
     if (m.k === 'join') this.post({ k: 'hello', to: m.from, state: this.state() })
     else if (m.k === 'token') this.onToken(m.token)
     else if (m.k === 'cmd') {
-      this.run(m.name, m.params, m.timeoutMs).then(
+      this.run(m.req, m.timeoutMs).then(
         (value) => this.post({ k: 'res', to: m.from, id: m.id, ok: true, value }),
         (e: unknown) => this.post({ k: 'res', to: m.from, id: m.id, ok: false, value: toSobotError(e).toJSON() }),
       )
@@ -153,18 +161,30 @@ export class TabMember {
     })
   }
 
-  send(name: string, params: Record<string, unknown>, timeoutMs?: number): Promise<unknown> {
+  /** A command, sent by the owner tab; resolves with the command's result. */
+  send<K extends CommandName>(name: K, params: CommandParams<K>, timeoutMs?: number): Promise<CommandSuccess<K>> {
+    // The owner answers with what its command client resolved with: this command's result.
+    return this.request<K>({ name, params } as TabRequest<K>, timeoutMs) as Promise<CommandSuccess<K>>
+  }
+
+  /** Answers the ringing call on the owner tab's web phone. */
+  async answer(timeoutMs?: number): Promise<void> {
+    await this.request<'answer'>({ name: 'answer', params: {} }, timeoutMs)
+  }
+
+  private request<K extends TabRequestName>(req: TabRequest<K>, timeoutMs: number | undefined): Promise<unknown> {
     const id = ++this.seq
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => {
           this.pending.delete(id)
-          reject(new SobotError('TIMEOUT', `${name}: the owner tab did not answer.`))
+          reject(new SobotError('TIMEOUT', `${req.name}: the owner tab did not answer.`))
         },
         (timeoutMs ?? TAB_COMMAND_TIMEOUT_MS) + 1000,
       )
       this.pending.set(id, { resolve, reject, timer })
-      this.ch.postMessage({ k: 'cmd', from: this.id, id, name, params, timeoutMs } satisfies Msg)
+      const msg: CmdMsg<K> = { k: 'cmd', from: this.id, id, req, timeoutMs }
+      this.ch.postMessage(msg)
     })
   }
 

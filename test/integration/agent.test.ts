@@ -66,7 +66,7 @@ describe('login operations against the real server', () => {
       thisQueues: ['QU_SALES'],
     })
     expect(loginEv.referenceID).toBeTruthy()
-    for (const reasonCode of [2, 11, 12, 13, 14, 15, 16, 17, 18]) {
+    for (const reasonCode of [2, 11, 12, 13, 14, 15, 16, 17, 18] as const) {
       const next = log.next('EventAgentNotReady', (e) => e.reasonCode === String(reasonCode))
       await agent.notReady({ reasonCode })
       const ev = await next
@@ -129,11 +129,14 @@ describe('login operations against the real server', () => {
 describe('rules, on the client and again on the server', () => {
   it('refuses bad parameters with their codes, in the SDK and at the server', async () => {
     const { agent, token } = await agentFor('1004')
+    // @ts-expect-error: not an agentState (the SDK checks at run time too)
     await expect(agent.login({ agentState: '3' })).rejects.toMatchObject({ status: 'error', errorCode: 'INVALID_AGENT_STATE' })
+    // @ts-expect-error: not a phoneType
     await expect(agent.login({ phoneType: 'fax' })).rejects.toMatchObject({ errorCode: 'INVALID_PHONE_TYPE' })
     expect((await raw(token, 'login', { agentState: '3' })).body).toMatchObject({ status: 'error', errorCode: 'INVALID_AGENT_STATE' })
     expect((await raw(token, 'login', { phoneType: 'fax' })).body).toMatchObject({ errorCode: 'INVALID_PHONE_TYPE' })
     await agent.login({ agentState: '1', phoneType: 'sip' })
+    // @ts-expect-error: not a reason code
     await expect(agent.notReady({ reasonCode: 10 })).rejects.toMatchObject({ errorCode: 'INVALID_REASON_CODE' })
     const r = await raw(token, 'notReady', { reasonCode: 19 })
     expect(r.status).toBe(400)
@@ -261,12 +264,12 @@ describe('sessions', () => {
     await expect(sup.agent.forceBusy({ targetAgentID: '1003' })).rejects.toMatchObject({ errorCode: 'TARGET_OFFLINE' })
     await expect(sup.agent.forceBusy({ targetAgentID: '4242' })).rejects.toMatchObject({ errorCode: 'TARGET_NOT_FOUND' })
     await target.agent.login({ agentState: '1', phoneType: 'sip' })
-    let next = target.log.next('EventAgentNotReady')
+    const busy = target.log.next('EventAgentNotReady')
     await sup.agent.forceBusy({ targetAgentID: ' 1003 ' })
-    expect(await next).toMatchObject({ agentState: '2', reasonCode: '2', workStatus: 'occupied' })
-    next = target.log.next('EventAgentReady')
+    expect(await busy).toMatchObject({ agentState: '2', reasonCode: '2', workStatus: 'occupied' })
+    const ready = target.log.next('EventAgentReady')
     await sup.agent.forceReady({ targetAgentID: '1003' })
-    expect(await next).toMatchObject({ agentState: '1', workStatus: 'ready' })
+    expect(await ready).toMatchObject({ agentState: '1', workStatus: 'ready' })
     const out = target.log.next('EventAgentLogout')
     const changed = target.log.next('EventAgentConnectionChanged')
     await sup.agent.forceLogout({ targetAgentID: '1003' })

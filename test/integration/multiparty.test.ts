@@ -429,6 +429,7 @@ describe('refusals', () => {
     expect(await code(A.agent.consultConference())).toBe('NO_ACTIVE_CALL')
     expect(await raw(A.token, 'consultConference')).toBe('NO_ACTIVE_CALL')
     // Bad targets.
+    // @ts-expect-error: not a targetType
     expect(await code(A.agent.singleTransfer({ targetType: '9', target: '1001' }))).toBe('INVALID_TARGET_TYPE')
     expect(await raw(A.token, 'initiateConsult', { targetType: '3', target: 'QU_SALES' })).toBe('INVALID_TARGET_TYPE')
     expect(await raw(A.token, 'singleTransfer', { targetType: '1', target: 'not a number' })).toBe('INVALID_PARAMETER')

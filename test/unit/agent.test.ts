@@ -54,6 +54,7 @@ describe('Agent facade', () => {
   it('validates initAgent before anything is sent', async () => {
     const agent = new Agent({ server: 'https://cc', fetch: ff.fetch, WebSocket: FakeSocket })
     await expect(agent.initAgent({ token: '', companyId: 'demo', agent: '1001' })).rejects.toMatchObject({ errorCode: 'MISSING_PARAMETER' })
+    // @ts-expect-error: not an agentType
     await expect(agent.initAgent({ token: 't', companyId: 'demo', agent: '1001', agentType: '7' })).rejects.toMatchObject({
       errorCode: 'INVALID_AGENT_TYPE',
     })
@@ -64,6 +65,7 @@ describe('Agent facade', () => {
     const agent = await initialised(ff)
     expect(ff.calls[0]!.body).toMatchObject({ companyId: 'demo', agent: '1001', agentType: '0' })
     const success = vi.fn()
+    // @ts-expect-error: padded values, as JavaScript callers may pass them
     await agent.login({ agentState: ' 1 ', phoneType: ' sip ', bindExt: ' 8001 ', success })
     expect(ff.calls[1]!.body).toMatchObject({ agentState: '1', phoneType: 'sip', bindExt: '8001' })
     expect(ff.calls[1]!.headers['x-sobot-session']).toBe('s1')
@@ -77,6 +79,7 @@ describe('Agent facade', () => {
     await expect(agent.notReady({ reasonCode: 11 })).rejects.toMatchObject({ errorCode: 'NOT_LOGGED_IN' })
     await expect(agent.logout()).rejects.toMatchObject({ errorCode: 'NOT_LOGGED_IN' })
     push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', reasonCode: '0' })
+    // @ts-expect-error: not a reason code
     await expect(agent.notReady({ reasonCode: 3 })).rejects.toMatchObject({ errorCode: 'INVALID_REASON_CODE' })
     await expect(agent.forceBusy({ targetAgentID: '1002' })).rejects.toMatchObject({ errorCode: 'PERMISSION_DENIED' })
     push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1' })
@@ -195,7 +198,9 @@ describe('Agent facade', () => {
     expect(await refused(agent.delayACW({ delayTime: 29 }))).toBe('INVALID_DELAY_TIME')
     expect(await refused(agent.delayACW({ delayTime: 60 }))).toBe('NOT_IN_ACW')
     expect(await refused(agent.completeACW())).toBe('NOT_IN_ACW')
+    // @ts-expect-error: not a targetType
     expect(await refused(agent.singleTransfer({ targetType: '5', target: '1002' }))).toBe('INVALID_TARGET_TYPE')
+    // @ts-expect-error: a consult has no skill group target
     expect(await refused(agent.initiateConsult({ targetType: '3', target: 'QU_SALES' }))).toBe('INVALID_TARGET_TYPE')
     expect(await refused(agent.observe({ targetAgentID: '1002' }))).toBe('PERMISSION_DENIED')
     expect(await refused(agent.setRoute({ explicitRule: '2' }))).toBe('INVALID_ROUTE_RULE')
@@ -403,6 +408,7 @@ describe('Agent facade with the web phone', () => {
     authorizationUser: '1_web_8001',
     password: 'p',
     displayName: 'A',
+    domain: 'cc.local',
   }
   beforeEach(() => {
     ff = new FakeFetch()

@@ -1,6 +1,6 @@
 import type { FetchLike } from '../../src/cti/CommandClient'
 import type { WebSocketLike } from '../../src/cti/CtiSocket'
-import type { ClientFrame, ServerFrame } from '../../src/cti/protocol'
+import type { ClientFrame, ServerFrame } from '../../src/protocol/wire'
 
 /** A fetch whose answers the test decides, recording every request. */
 export class FakeFetch {
