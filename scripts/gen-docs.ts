@@ -71,8 +71,9 @@ caused it; empty when unsolicited), \`attachedData\` (object; makeCall's \`userD
 
 **Call fields**: \`callID\`, \`partyID\` (one per leg), \`callType\` (Inbound | Outbound | Internal |
 Consult), \`partyRole\` (Customer | Agent | VirtualAgent | Supervisor | ThirdPSTN), \`ANI\`, \`DNIS\`,
-\`thisDN\`/\`thisDNRole\`, \`otherDN\`/\`otherDNRole\`, \`thirdDN\`/\`thirdDNRole\`, \`workStatus\`. Roles travel
-as names; the SDK's \`parseDNRole\` also accepts the numbers below.
+\`thisDN\`/\`thisDNRole\`, \`otherDN\`/\`otherDNRole\`, \`thirdDN\`/\`thirdDNRole\`, \`workStatus\`, and
+\`queueID\`/\`queueName\` when the customer's call came through a skill group. Roles travel as names; the
+SDK's \`parseDNRole\` also accepts the numbers below.
 
 ## The catalogue
 | event | when | fields | mark |

@@ -59,6 +59,9 @@ export interface CallFields {
   previousCallID?: string
   /** EventReleased / EventAbandoned: why (noAnswer, rejected, cancelled, transferred, satisfaction, ...). */
   releaseCause?: string
+  /** The skill group the customer's call came through (absent when it came through none, e.g. makeCall). */
+  queueID?: string
+  queueName?: string
 }
 
 /** Table 3 of the spec. */

@@ -6,6 +6,7 @@
 import { Agent as AgentBase, setDefaultServer } from './agent/Agent'
 import { SobotError } from './errors'
 import { PROTOCOL_VERSION } from './protocol/wire'
+import { allowedCommands } from './model/callRules'
 import type { PhoneModule } from './phone/types'
 
 const script = typeof document !== 'undefined' ? (document.currentScript as HTMLScriptElement | null) : null
@@ -22,5 +23,5 @@ class Agent extends AgentBase {
   }
 }
 
-const SobotClient = { agent: Agent, SobotError, PROTOCOL_VERSION }
+const SobotClient = { agent: Agent, SobotError, PROTOCOL_VERSION, allowedCommands }
 ;(globalThis as unknown as { SobotClient: typeof SobotClient }).SobotClient = SobotClient

@@ -193,6 +193,9 @@ interface CallFields {
     previousCallID?: string;
     /** EventReleased / EventAbandoned: why (noAnswer, rejected, cancelled, transferred, satisfaction, ...). */
     releaseCause?: string;
+    /** The skill group the customer's call came through (absent when it came through none, e.g. makeCall). */
+    queueID?: string;
+    queueName?: string;
 }
 /** Table 3 of the spec. */
 interface AgentStateInfo {
@@ -544,6 +547,14 @@ interface WebSocketLike {
 }
 type WebSocketCtor = new (url: string) => WebSocketLike;
 
+/** A call of the agent: the spec's Table 4, and whether the agent's side of it is answered. */
+interface SnapshotCall extends WorkStatusInfo {
+    /**
+     * The call is answered on the agent's side (an EventEstablished): for a ringing call, the agent
+     * answered; for a call the agent dialled (makeCall, a consult), the called party answered.
+     */
+    established: boolean;
+}
 /** What the SDK knows of its agent, kept from the server's events (the server is the authority). */
 interface AgentSnapshot {
     agentState: AgentStateCode;
@@ -551,10 +562,12 @@ interface AgentSnapshot {
     workStatus: WorkStatus;
     phoneType: PhoneType | '';
     thisDN: string;
+    /** The agent may use the supervisor operations (from initAgent). */
+    isSupervisor: boolean;
     /** The call the agent is on (the first of `calls`), in the shape of the spec's Table 4. */
-    call?: WorkStatusInfo;
+    call?: SnapshotCall;
     /** Every call the agent is part of: with a consult, the customer's call and the consult call. */
-    calls: WorkStatusInfo[];
+    calls: SnapshotCall[];
 }
 
 interface PhoneStats {
@@ -775,6 +788,15 @@ interface AgentOptions {
      * does its own processing. The browser's defaults apply to what is not named.
      */
     audioConstraints?: MediaTrackConstraints;
+    /**
+     * While a call is active on the web phone (dialling, talking, on hold, consulting, in a conference,
+     * listening in), leaving or reloading the page asks first, with a `beforeunload` listener that is
+     * there only during the call. `true`: the browser's own question; a string: the message, where a
+     * browser still shows the page's (most show their own text). Default off. If the page goes anyway,
+     * the call ends with the web phone (see the README, "Leaving the page"); a SIP phone's or mobile's
+     * call does not, so those do not ask.
+     */
+    closeProtection?: boolean | string;
 }
 /**
  * `new SobotClient.agent()`: the whole Sobot call SDK surface. Every method takes its parameters
@@ -898,10 +920,45 @@ declare class Agent$1 {
     private requireSession;
     private requireLoggedIn;
     private goOffline;
+    /** closeProtection's beforeunload listener, kept while a call is active so that it is removed by reference. */
+    private unloadGuard;
+    /**
+     * Adds or removes closeProtection's listener to match the call state. A ringing call is not
+     * protected (another agent can take it), nor a tab that drives another tab's session (the call is
+     * in that tab's web phone), nor a call on a SIP phone or mobile (it outlives the page).
+     */
+    private guardUnload;
     /** Events the SDK makes itself (not from the server) get the same envelope. */
     private emitLocal;
     private serverUrl;
 }
+
+/**
+ * Which workStatus allows which call operation. The SDK checks before sending, the server again
+ * (and the server adds what only it knows, such as whether a consulted party has answered).
+ */
+type CallCommand = 'makeCall' | 'answer' | 'rejectCall' | 'hangup' | 'holdCall' | 'retrieveCall' | 'muteCall' | 'unmute' | 'sendDtmf' | 'singleTransfer' | 'initiateConsult' | 'cancelConsult' | 'retrieveConsult' | 'consultTransfer' | 'consultConference' | 'sendSatisfy' | 'delayACW' | 'completeACW' | 'completeACWToBusy' | 'observe' | 'bargeIn' | 'intercept';
+/**
+ * The methods whose use depends on the agent's state. The others (initAgent, the queries,
+ * resetLogout, handleRefreshToken, destroy) may be used whenever the agent is initialised.
+ */
+type AgentCommand = CallCommand | 'login' | 'logout' | 'ready' | 'notReady' | 'queryRoutes' | 'setRoute' | 'forceReady' | 'forceBusy' | 'forceLogout';
+/**
+ * Which of the state-dependent methods the agent may use now, by the same rules the SDK checks
+ * before sending, plus what the snapshot shows the server would refuse: a consult before or after
+ * its party answered, a consulted agent passing the customer on. A desktop enables its buttons by
+ * it. Parameters are not considered (a method in the set may still refuse bad input), nor what only
+ * the server knows (whether a target is free).
+ *
+ * @example
+ * ```ts
+ * agent.on('EventAgentAll', () => {
+ *   const allowed = allowedCommands(agent.state)
+ *   answerButton.disabled = !allowed.has('answer')
+ * })
+ * ```
+ */
+declare function allowedCommands(s: Readonly<AgentSnapshot>): ReadonlySet<AgentCommand>;
 
 /**
  * The ES module entry: the public API and its types, nothing else. Nothing runs at import time.
@@ -915,5 +972,5 @@ declare class Agent extends Agent$1 {
     protected loadPhone(): Promise<PhoneModule>;
 }
 
-export { Agent, DefaultReconnectPolicy, ERRORS, PROTOCOL_VERSION, SobotError, Agent as agent };
-export type { AfterCallWorkEvent, AgentEvent, AgentFields, AgentFilterState, AgentOptions, AgentSnapshot, AgentStateInfo, AgentType, AgentsParams, AgentsResult, AnySobotEvent, AudioDevice, CallEvent, CallFields, CallType, Callbacks, CanJoinedInfoResult, CdrEvent, CommandOptions, ConnectionChangedEvent, ConnectionChangedReason, ConsultParams, ConsultResult, ConsultTargetType, CountsInQueueResult, DNRole, DelayAcwParams, DelayAcwResult, DndReasonCode, DtmfEvent, DtmfParams, ErrorCode, ErrorEvent, EventEnvelope, FetchLike, InitAgentParams, InitResult, JoinedQueuesResult, LatencyEvent, ListenerMap, LoginAgentState, LoginInfoResult, LoginParams, LoginResult, MakeCallParams, MakeCallResult, NotReadyParams, Params, PartyRole, PhoneStats, PhoneStatus, PhoneType, PhoneTypeEntry, PhoneTypeResult, QueueEntry, QueuesParams, QueuesResult, ReasonCodeParam, ReconnectContext, ReconnectPolicy, RefreshTokenParams, RegainStatusEvent, RouteEntry, RouteRule, RoutesResult, ServerEventName, SetRouteParams, SobotErrorResult, SobotEventMap, SobotEventName, SobotEventPayloads, StatesResult, Success, SuperviseCallParams, TargetAgentParams, TargetType, TierEvent, TokenInvalidEvent, TransferParams, UnusedExtsParams, UnusedExtsResult, WebSocketCtor, WebSocketLike, WorkStatus, WorkStatusInfo };
+export { Agent, DefaultReconnectPolicy, ERRORS, PROTOCOL_VERSION, SobotError, Agent as agent, allowedCommands };
+export type { AfterCallWorkEvent, AgentCommand, AgentEvent, AgentFields, AgentFilterState, AgentOptions, AgentSnapshot, AgentStateInfo, AgentType, AgentsParams, AgentsResult, AnySobotEvent, AudioDevice, CallCommand, CallEvent, CallFields, CallType, Callbacks, CanJoinedInfoResult, CdrEvent, CommandOptions, ConnectionChangedEvent, ConnectionChangedReason, ConsultParams, ConsultResult, ConsultTargetType, CountsInQueueResult, DNRole, DelayAcwParams, DelayAcwResult, DndReasonCode, DtmfEvent, DtmfParams, ErrorCode, ErrorEvent, EventEnvelope, FetchLike, InitAgentParams, InitResult, JoinedQueuesResult, LatencyEvent, ListenerMap, LoginAgentState, LoginInfoResult, LoginParams, LoginResult, MakeCallParams, MakeCallResult, NotReadyParams, Params, PartyRole, PhoneStats, PhoneStatus, PhoneType, PhoneTypeEntry, PhoneTypeResult, QueueEntry, QueuesParams, QueuesResult, ReasonCodeParam, ReconnectContext, ReconnectPolicy, RefreshTokenParams, RegainStatusEvent, RouteEntry, RouteRule, RoutesResult, ServerEventName, SetRouteParams, SnapshotCall, SobotErrorResult, SobotEventMap, SobotEventName, SobotEventPayloads, StatesResult, Success, SuperviseCallParams, TargetAgentParams, TargetType, TierEvent, TokenInvalidEvent, TransferParams, UnusedExtsParams, UnusedExtsResult, WebSocketCtor, WebSocketLike, WorkStatus, WorkStatusInfo };

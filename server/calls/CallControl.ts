@@ -705,6 +705,7 @@ export class CallControl implements CallContext {
       thisDNRole: party.role,
       otherDN: call.customerNumber,
       otherDNRole: call.type === 'Outbound' ? 'Destination' : 'Origination',
+      ...(call.queue ? { queueID: call.queue.id, queueName: call.queue.name } : {}),
       ...party.view,
       workStatus: this.d.core.runtime(party.agent.uuid).workStatus,
       ...extra,

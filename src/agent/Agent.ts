@@ -7,7 +7,7 @@ import type { AnySobotEvent, ConnectionChangedReason, EventEnvelope, ListenerMap
 import { applyEvent, INITIAL_SNAPSHOT, type AgentSnapshot } from '../model/agentModel'
 import { checkCallCommand, type CallCommand } from '../model/callRules'
 import { optBoolean, reqString, type AgentType } from '../model/validate'
-import { LOGIN_FORBIDDEN_IN, LOGOUT_ALLOWED_IN } from '../model/workStatus'
+import { isOnCall, LOGIN_FORBIDDEN_IN, LOGOUT_ALLOWED_IN } from '../model/workStatus'
 import {
   noParams,
   parseAgents,
@@ -91,6 +91,15 @@ export interface AgentOptions {
    * does its own processing. The browser's defaults apply to what is not named.
    */
   audioConstraints?: MediaTrackConstraints
+  /**
+   * While a call is active on the web phone (dialling, talking, on hold, consulting, in a conference,
+   * listening in), leaving or reloading the page asks first, with a `beforeunload` listener that is
+   * there only during the call. `true`: the browser's own question; a string: the message, where a
+   * browser still shows the page's (most show their own text). Default off. If the page goes anyway,
+   * the call ends with the web phone (see the README, "Leaving the page"); a SIP phone's or mobile's
+   * call does not, so those do not ask.
+   */
+  closeProtection?: boolean | string
 }
 
 /** The events the SDK makes itself. */
@@ -140,6 +149,9 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions = {}) {
     this.options = { ...options }
+    const cp = this.options.closeProtection
+    if (cp !== undefined && typeof cp !== 'boolean' && typeof cp !== 'string')
+      throw new SobotError('INVALID_PARAMETER', 'closeProtection: true, false or the message to show.')
   }
 
   /** The agent's state as the SDK last learned it from the server. */
@@ -281,7 +293,9 @@ export class Agent {
           workStatusInfo: init.workStatusInfo,
         } as AnySobotEvent)
       }
+      this.snap = { ...this.snap, isSupervisor: init.isSupervisor === true }
       this.session = session
+      this.guardUnload()
       await sock.connect()
       if (this.session !== session) throw new SobotError('SESSION_OFFLINE')
       if (tabKey) {
@@ -298,6 +312,7 @@ export class Agent {
       socket?.close()
       commands.dispose(new SobotError('SESSION_OFFLINE'))
       if (session && this.session === session) this.session = undefined
+      this.guardUnload()
       throw e
     }
   }
@@ -329,6 +344,7 @@ export class Agent {
     }
     this.initArgs = args
     this.isMember = true
+    this.guardUnload()
   }
 
   private initArgs: InitArgs | undefined
@@ -356,6 +372,7 @@ export class Agent {
   private deliver(ev: AnySobotEvent): void {
     this.snap = applyEvent(this.snap, ev)
     if (ev.messageID === 'EventAgentLogout') this.stopPhone()
+    this.guardUnload()
     this.emit(ev)
     this.tabOwner?.broadcast(ev)
     if (ev.messageID === 'EventAgentConnectionChanged' && this.isMember && this.session) {
@@ -383,6 +400,7 @@ export class Agent {
     this.session = undefined
     this.life = 'destroyed'
     s?.close(new SobotError('DESTROYED'))
+    this.guardUnload()
     this.stopPhone()
     this.releaseTabs?.()
     this.releaseTabs = undefined
@@ -794,6 +812,35 @@ export class Agent {
     // Announced before closing, so that the other tabs hear it over the still-open channel.
     if (announce) this.emitLocal('EventAgentConnectionChanged', { reason })
     s.close(new SobotError('SESSION_OFFLINE'))
+    this.guardUnload()
+  }
+
+  /** closeProtection's beforeunload listener, kept while a call is active so that it is removed by reference. */
+  private unloadGuard: ((e: Event) => string) | undefined
+
+  /**
+   * Adds or removes closeProtection's listener to match the call state. A ringing call is not
+   * protected (another agent can take it), nor a tab that drives another tab's session (the call is
+   * in that tab's web phone), nor a call on a SIP phone or mobile (it outlives the page).
+   */
+  private guardUnload(): void {
+    const win = (globalThis as { window?: Pick<Window, 'addEventListener' | 'removeEventListener'> }).window
+    const cp = this.options.closeProtection
+    const ws = this.snap.workStatus
+    const want = !!cp && !!win && !!this.session && !this.isMember && this.snap.phoneType === 'webrtc' && ws !== 'calling' && isOnCall(ws)
+    if (want && !this.unloadGuard) {
+      const message = typeof cp === 'string' ? cp : 'A call is in progress. Leaving this page ends it.'
+      this.unloadGuard = (e) => {
+        e.preventDefault()
+        // Older browsers ask only when returnValue is set.
+        ;(e as BeforeUnloadEvent).returnValue = message
+        return message
+      }
+      win!.addEventListener('beforeunload', this.unloadGuard)
+    } else if (!want && this.unloadGuard) {
+      win?.removeEventListener('beforeunload', this.unloadGuard)
+      this.unloadGuard = undefined
+    }
   }
 
   /** Events the SDK makes itself (not from the server) get the same envelope. */

@@ -51,6 +51,8 @@ describe("calls with a SIP phone (the simulator as the agent's desk phone)", () 
       partyRole: 'Agent',
       otherDN: '13900001111',
       DNIS: 'QU_SALES',
+      queueID: 'QU_SALES',
+      queueName: 'Sales',
       thisDN: '8001',
       thisDNRole: 'Destination',
       otherDNRole: 'Origination',
@@ -197,6 +199,7 @@ describe("calls with a SIP phone (the simulator as the agent's desk phone)", () 
       attachedData: userData,
       workStatus: 'dialing',
     })
+    expect(dialing).not.toHaveProperty('queueID') // a call the agent dialled came through no skill group
     const est = await log.waitFor('EventEstablished', undefined, 10_000)
     expect(est).toMatchObject({ callID, attachedData: userData, workStatus: 'talking' })
     const net = cc.network!.list().find((c) => c.number === '13900005555')!

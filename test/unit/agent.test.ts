@@ -246,6 +246,116 @@ describe('Agent facade', () => {
   })
 })
 
+describe('closeProtection and the snapshot of calls', () => {
+  let ff: FakeFetch
+  beforeEach(() => {
+    ff = new FakeFetch()
+    FakeSocket.reset()
+    seq = 0
+  })
+  afterEach(() => vi.restoreAllMocks())
+
+  async function withOptions(opts: AgentOptions, init: Record<string, unknown> = INIT): Promise<Agent> {
+    ff.respond((name) => ({ status: 200, body: name === 'init' ? init : { status: 'success' } }))
+    const agent = new Agent({ server: 'https://cc.example', fetch: ff.fetch, WebSocket: FakeSocket, ...opts })
+    const p = agent.initAgent({ token: 't', companyId: 'demo', agent: '1001' })
+    await vi.waitFor(() => expect(FakeSocket.instances.length).toBe(1))
+    FakeSocket.last.serverOpen()
+    FakeSocket.last.serverSend({ t: 'welcome', sessionId: 's1', resumed: true, seq: 0 })
+    await p
+    return agent
+  }
+  const beforeUnload = (): Event => {
+    const e = new Event('beforeunload', { cancelable: true })
+    window.dispatchEvent(e)
+    return e
+  }
+  const guards = (spy: { mock: { calls: unknown[][] } }): unknown[] =>
+    spy.mock.calls.filter((c) => c[0] === 'beforeunload').map((c) => c[1])
+
+  it('asks before the page goes only while a call is active, and removes its listener by the same reference', async () => {
+    const add = vi.spyOn(window, 'addEventListener')
+    const remove = vi.spyOn(window, 'removeEventListener')
+    const agent = await withOptions({ closeProtection: 'A customer is on the line.' })
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', phoneType: 'webrtc' })
+    push({ messageID: 'EventRinging', workStatus: 'calling', callID: 'c1', callType: 'Inbound' })
+    // Ringing is not protected: another agent can take the call.
+    expect(guards(add)).toHaveLength(0)
+    expect(beforeUnload().defaultPrevented).toBe(false)
+
+    push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1', callType: 'Inbound' })
+    expect(guards(add)).toHaveLength(1)
+    const e = beforeUnload()
+    expect(e.defaultPrevented).toBe(true)
+    expect((e as BeforeUnloadEvent).returnValue).toBe('A customer is on the line.')
+    push({ messageID: 'EventHeld', workStatus: 'holding', callID: 'c1', callType: 'Inbound' })
+    expect(guards(add)).toHaveLength(1) // one listener for the whole call
+
+    push({ messageID: 'EventReleased', workStatus: 'sorting', callID: 'c1' })
+    expect(guards(remove)).toEqual(guards(add))
+    expect(beforeUnload().defaultPrevented).toBe(false)
+
+    // The next call protects again, and destroy() removes the listener.
+    push({ messageID: 'EventDialing', workStatus: 'dialing', callID: 'c2', callType: 'Outbound' })
+    expect(guards(add)).toHaveLength(2)
+    expect(beforeUnload().defaultPrevented).toBe(true)
+    agent.destroy()
+    expect(guards(remove)).toEqual(guards(add))
+    expect(beforeUnload().defaultPrevented).toBe(false)
+  })
+
+  it('is off by default and for calls on a SIP phone, gives up when the session goes offline, and refuses a bad option', async () => {
+    const add = vi.spyOn(window, 'addEventListener')
+    const plain = await withOptions({})
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', phoneType: 'webrtc' })
+    push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1', callType: 'Inbound' })
+    expect(guards(add)).toHaveLength(0)
+    plain.destroy()
+
+    // A SIP phone's call outlives the page: nothing to ask.
+    FakeSocket.reset()
+    const sip = await withOptions({ closeProtection: true })
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', phoneType: 'sip' })
+    push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1', callType: 'Inbound' })
+    expect(guards(add)).toHaveLength(0)
+    sip.destroy()
+
+    FakeSocket.reset()
+    const agent = await withOptions({ closeProtection: true })
+    push({ messageID: 'EventAgentReady', agentState: '1', workStatus: 'ready', phoneType: 'webrtc' })
+    push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'c1', callType: 'Inbound' })
+    const e = beforeUnload()
+    expect(e.defaultPrevented).toBe(true)
+    expect((e as BeforeUnloadEvent).returnValue).not.toBe('')
+    // Forced offline (a login elsewhere): this page no longer has the call.
+    FakeSocket.last.serverSend({ t: 'bye', reason: 'replaced' })
+    await vi.waitFor(() => expect(beforeUnload().defaultPrevented).toBe(false))
+    agent.destroy()
+    expect(() => new Agent({ server: 'https://cc', closeProtection: 1 as never })).toThrow(
+      expect.objectContaining({ errorCode: 'INVALID_PARAMETER' }),
+    )
+  })
+
+  it('knows which calls are answered and whether the agent is a supervisor', async () => {
+    const agent = await withOptions({}, { ...INIT, isSupervisor: true })
+    expect(agent.state.isSupervisor).toBe(true)
+    push({ messageID: 'EventRinging', workStatus: 'calling', callID: 'm', callType: 'Inbound' })
+    expect(agent.state.call?.established).toBe(false)
+    push({ messageID: 'EventEstablished', workStatus: 'talking', callID: 'm', callType: 'Inbound' })
+    expect(agent.state.call?.established).toBe(true)
+    // A consult: dialled, then answered; the customer's call stays answered on hold.
+    push({ messageID: 'EventHeld', workStatus: 'consulting', callID: 'm', callType: 'Inbound' })
+    push({ messageID: 'EventDialing', workStatus: 'consulting', callID: 'k', callType: 'Consult', thisDNRole: 'ConsultBy' })
+    expect(agent.state.calls.map((c) => [c.callID, c.established])).toEqual([
+      ['m', true],
+      ['k', false],
+    ])
+    push({ messageID: 'EventEstablished', workStatus: 'consulting', callID: 'k', callType: 'Consult', thisDNRole: 'ConsultBy' })
+    expect(agent.state.calls.map((c) => c.established)).toEqual([true, true])
+    agent.destroy()
+  })
+})
+
 /** A phone module whose phones the test controls. */
 class FakePhone implements WebPhoneLike {
   static last: FakePhone | undefined
